@@ -1,0 +1,1 @@
+"""Pure computations of fx_engagement: no Odoo imports, unit-testable alone."""

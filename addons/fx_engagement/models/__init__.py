@@ -1,0 +1,1 @@
+from . import fx_instrument, fx_strategy, res_partner

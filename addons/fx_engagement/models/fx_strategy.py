@@ -1,0 +1,25 @@
+from odoo import fields, models
+
+
+class FxStrategy(models.Model):
+    _name = "fx.strategy"
+    _description = "Trading Strategy"
+    _order = "name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(
+        required=True,
+        help="Tag the trading platform sends with a trade (comment / strategy), "
+        "e.g. 'scalping', 'martingale', 'bollinger'.",
+    )
+    description = fields.Text(translate=True)
+    is_high_risk = fields.Boolean(
+        string="High Risk",
+        help="Strategies such as martingale or grid that can wipe an account quickly.",
+    )
+    color = fields.Integer()
+    active = fields.Boolean(default=True)
+
+    _sql_constraints = [
+        ("code_unique", "UNIQUE(code)", "A strategy with this code already exists."),
+    ]
