@@ -21,9 +21,12 @@ export PGPORT=${PGPORT:-5432}
 export PGUSER=${PGUSER:-$(id -un)}
 [ "$PGUSER" != postgres ] || PGUSER=odoo
 
-say() { printf '\033[1m[fxcrm]\033[0m %s\n' "$*" >&2; }
+# colours only on a terminal (and never with NO_COLOR set)
+if [ -t 2 ] && [ -z "${NO_COLOR:-}" ]; then BOLD=$'\033[1m' RED=$'\033[1;31m' OFF=$'\033[0m'; else BOLD= RED= OFF=; fi
+export FXCRM_RED=$RED FXCRM_OFF=$OFF
+say() { printf '%s[fxcrm]%s %s\n' "$BOLD" "$OFF" "$*" >&2; }
 die() {
-    printf '\033[1;31m[fxcrm] error:\033[0m %s\n' "$*" >&2
+    printf '%s[fxcrm] error:%s %s\n' "$RED" "$OFF" "$*" >&2
     exit 2
 }
 
@@ -32,7 +35,8 @@ is_odoo18() { "$1" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0]
 # --- Odoo --------------------------------------------------------------------------
 find_python() {
     if [ -n "${ODOO_PYTHON:-}" ]; then
-        is_odoo18 "$ODOO_PYTHON" || die "ODOO_PYTHON=$ODOO_PYTHON cannot import Odoo 18.0."
+        is_odoo18 "$ODOO_PYTHON" ||
+            die "ODOO_PYTHON=$ODOO_PYTHON cannot import Odoo 18.0: set it to a python that imports Odoo 18.0, or unset it to let the script find or install Odoo."
         PY=$ODOO_PYTHON
     elif is_odoo18 python3; then
         PY=$(command -v python3)
@@ -56,13 +60,20 @@ fetch_source() { # -> prints the source tree path
         if [[ "$ODOO_SOURCE" =~ ^https?:// ]]; then
             archive=$FXCRM_HOME/odoo-src.tar.gz
             say "downloading Odoo 18.0 from $ODOO_SOURCE"
-            curl -fL --retry 2 -o "$archive.part" "$ODOO_SOURCE" ||
-                die "could not download Odoo from ODOO_SOURCE=$ODOO_SOURCE. Set ODOO_SOURCE to a local Odoo 18.0 source tree or archive, or ODOO_PYTHON to a python that imports Odoo 18."
+            local err
+            err=$(curl -fsSL --retry 2 -o "$archive.part" "$ODOO_SOURCE" 2>&1) || {
+                rm -f "$archive.part"
+                die "could not download Odoo from ODOO_SOURCE=$ODOO_SOURCE ($(tail -n1 <<<"$err" | sed 's/^curl: ([0-9]*) //')). Set ODOO_SOURCE to a local Odoo 18.0 source tree or archive, or ODOO_PYTHON to a python that imports Odoo 18.0."
+            }
             mv "$archive.part" "$archive"
         fi
-        [ -f "$archive" ] || die "ODOO_SOURCE=$ODOO_SOURCE is neither a directory, an archive nor an http(s) URL."
+        [ -f "$archive" ] ||
+            die "no Odoo 18.0 found (neither python3 nor $VENV/bin/python imports it) and ODOO_SOURCE=$ODOO_SOURCE is neither a source tree, an archive nor an http(s) URL. Set ODOO_PYTHON to a python that imports Odoo 18.0, or ODOO_SOURCE to an Odoo 18.0 source tree, source archive or its URL."
         rm -rf "$src.part" && mkdir -p "$src.part"
-        tar -xf "$archive" -C "$src.part" --strip-components=1 || die "could not unpack $archive"
+        tar -xf "$archive" -C "$src.part" --strip-components=1 2>/dev/null || {
+            rm -rf "$src.part"
+            die "could not unpack $archive (ODOO_SOURCE=$ODOO_SOURCE): it should be an Odoo 18.0 source archive (.tar.gz)."
+        }
         mv "$src.part" "$src"
     fi
     grep -q "version_info = (18, 0" "$src/odoo/release.py" || die "$src is not Odoo 18.0."
@@ -139,7 +150,8 @@ where = "%s:%s" % (os.environ["PGHOST"], os.environ["PGPORT"])
 user = os.environ["PGUSER"]
 
 def fail(msg):
-    sys.stderr.write("\033[1;31m[fxcrm] error:\033[0m %s\n" % msg)
+    red, off = os.environ.get("FXCRM_RED", ""), os.environ.get("FXCRM_OFF", "")
+    sys.stderr.write("%s[fxcrm] error:%s %s\n" % (red, off, msg))
     sys.exit(2)
 
 def connect(**kw):
@@ -149,7 +161,9 @@ try:
     connect().close()
 except psycopg2.OperationalError as e:
     text = str(e)
-    if "password authentication failed" in text or "no password supplied" in text:
+    if "no password supplied" in text:
+        fail("PostgreSQL at %s asks for a password for role %r and PGPASSWORD is not set: set PGPASSWORD (and PGUSER) to a valid login." % (where, user))
+    if "password authentication failed" in text:
         fail("PostgreSQL at %s refused the password for role %r: set PGPASSWORD (and PGUSER) to a valid login." % (where, user))
     if 'role "%s" does not exist' % user in text:
         try:  # trust authentication (our default local setup): create the role once
