@@ -1,1 +1,11 @@
-from . import fx_instrument, fx_strategy, res_partner
+from . import fx_instrument
+from . import fx_strategy
+from . import res_partner
+from . import fx_trader_stage_history
+from . import fx_trading_account
+from . import fx_funding
+from . import fx_trade
+from . import fx_equity_point
+from . import fx_client_event
+from . import fx_sync
+from . import res_config_settings

@@ -1,4 +1,28 @@
-from odoo import fields, models
+from odoo import api, fields, models
+
+METALS = ("XAU", "XAG", "XPT", "XPD")
+CRYPTO = ("BTC", "ETH", "LTC", "XRP", "SOL", "DOGE")
+INDICES = ("US30", "US500", "SPX", "NAS", "GER", "DE40", "UK100", "JP225", "HK50")
+COMMODITIES = ("OIL", "BRENT", "WTI", "NGAS", "COPPER")
+CURRENCIES = (
+    "USD EUR GBP JPY CHF CAD AUD NZD SEK NOK DKK PLN HUF CZK TRY ZAR MXN SGD HKD CNH"
+).split()
+
+
+def guess_asset_class(symbol):
+    """Asset class of a new symbol from its name; staff can correct it."""
+    symbol = symbol.upper()
+    if symbol.startswith(METALS):
+        return "metal"
+    if symbol.startswith(CRYPTO):
+        return "crypto"
+    if any(symbol.startswith(i) for i in INDICES):
+        return "index"
+    if any(c in symbol for c in COMMODITIES):
+        return "commodity"
+    if len(symbol) >= 6 and symbol[:3] in CURRENCIES and symbol[3:6] in CURRENCIES:
+        return "forex"
+    return "other"
 
 
 class FxInstrument(models.Model):
@@ -35,3 +59,21 @@ class FxInstrument(models.Model):
             "An instrument with this symbol already exists.",
         ),
     ]
+
+    @api.model
+    def _fx_ids_by_symbol(self, symbols):
+        """{symbol: id}, creating the instruments the platform introduced."""
+        symbols = set(symbols)
+        found = {
+            i.name: i.id
+            for i in self.with_context(active_test=False).search_fetch(
+                [("name", "in", list(symbols))], ["name"]
+            )
+        }
+        missing = sorted(symbols - set(found))
+        if missing:
+            created = self.sudo().create(
+                [{"name": s, "asset_class": guess_asset_class(s)} for s in missing]
+            )
+            found.update({i.name: i.id for i in created})
+        return found

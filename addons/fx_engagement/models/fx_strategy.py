@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
 
 class FxStrategy(models.Model):
@@ -23,3 +23,21 @@ class FxStrategy(models.Model):
     _sql_constraints = [
         ("code_unique", "UNIQUE(code)", "A strategy with this code already exists."),
     ]
+
+    @api.model
+    def _fx_ids_by_code(self, codes):
+        """{code: id}, creating the strategies the platform introduced."""
+        codes = set(codes)
+        found = {
+            s.code: s.id
+            for s in self.with_context(active_test=False).search_fetch(
+                [("code", "in", list(codes))], ["code"]
+            )
+        }
+        missing = sorted(codes - set(found))
+        if missing:
+            created = self.sudo().create(
+                [{"name": c.replace("_", " ").title(), "code": c} for c in missing]
+            )
+            found.update({s.code: s.id for s in created})
+        return found

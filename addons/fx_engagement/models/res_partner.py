@@ -1,7 +1,19 @@
+import logging
+import time
+from collections import defaultdict
+from datetime import timedelta
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..lib.lifecycle import DEFAULT_CHURN_DAYS, DEFAULT_DORMANT_DAYS, compute_stage
+
+_logger = logging.getLogger(__name__)
+
+RECOMPUTE_CHUNK = 5000
 
 TRADER_STAGES = [
     ("lead", "Lead"),
@@ -62,7 +74,17 @@ class ResPartner(models.Model):
         tracking=True,
     )
     # funding
-    fx_account_count = fields.Integer(string="Platform Accounts")
+    fx_stage_date = fields.Datetime(
+        string="In Stage Since", help="When the trader entered the current stage."
+    )
+    fx_stage_history_ids = fields.One2many(
+        "fx.trader.stage.history", "partner_id", string="Stage History"
+    )
+    fx_registration_date = fields.Datetime(string="Registered On")
+    fx_last_login_date = fields.Datetime(string="Last Login")
+    fx_account_count = fields.Integer(
+        string="Platform Accounts", help="Live trading accounts."
+    )
     fx_ftd_date = fields.Datetime(
         string="First Deposit Date", help="Date of the first deposit (FTD)."
     )
@@ -83,6 +105,37 @@ class ResPartner(models.Model):
         help="Total deposits minus total withdrawals.",
     )
     fx_last_deposit_date = fields.Datetime(string="Last Deposit")
+    fx_deposits_30d = fields.Monetary(
+        string="Deposits (30 days)", currency_field="fx_currency_id"
+    )
+    fx_deposits_90d = fields.Monetary(
+        string="Deposits (90 days)", currency_field="fx_currency_id"
+    )
+    fx_withdrawals_30d = fields.Monetary(
+        string="Withdrawals (30 days)", currency_field="fx_currency_id"
+    )
+    fx_withdrawals_90d = fields.Monetary(
+        string="Withdrawals (90 days)", currency_field="fx_currency_id"
+    )
+    fx_net_deposits_30d = fields.Monetary(
+        string="Net Deposits (30 days)", currency_field="fx_currency_id"
+    )
+    fx_net_deposits_90d = fields.Monetary(
+        string="Net Deposits (90 days)", currency_field="fx_currency_id"
+    )
+    fx_total_bonus = fields.Monetary(
+        string="Bonuses Granted", currency_field="fx_currency_id"
+    )
+    fx_revenue_total = fields.Monetary(
+        string="Broker Revenue",
+        currency_field="fx_currency_id",
+        help="Commission and spread markup reported by the platform, to date.",
+    )
+    fx_ltv = fields.Monetary(
+        string="Lifetime Value",
+        currency_field="fx_currency_id",
+        help="Net deposits plus broker revenue to date.",
+    )
     fx_is_funded = fields.Boolean(
         string="Funded",
         compute="_compute_fx_is_funded",
@@ -93,6 +146,7 @@ class ResPartner(models.Model):
     fx_last_trade_date = fields.Datetime(string="Last Trade")
     fx_trade_count_30d = fields.Integer(string="Trades (30 days)")
     fx_trade_count_90d = fields.Integer(string="Trades (90 days)")
+    fx_trade_count_total = fields.Integer(string="Trades")
     fx_volume_30d = fields.Float(string="Volume (lots, 30 days)", digits=(16, 2))
     fx_volume_90d = fields.Float(string="Volume (lots, 90 days)", digits=(16, 2))
     fx_instrument_ids = fields.Many2many(
@@ -100,7 +154,8 @@ class ResPartner(models.Model):
         "res_partner_fx_instrument_rel",
         "partner_id",
         "instrument_id",
-        string="Preferred Instruments",
+        string="Instruments Traded",
+        help="Top symbols by volume over the last 90 days.",
     )
     fx_strategy_ids = fields.Many2many(
         "fx.strategy",
@@ -108,6 +163,7 @@ class ResPartner(models.Model):
         "partner_id",
         "strategy_id",
         string="Strategies Used",
+        help="Strategy tags of the trades of the last 90 days.",
     )
     # profile
     fx_risk_appetite = fields.Selection(
@@ -230,3 +286,400 @@ class ResPartner(models.Model):
                     taken.fx_client_ref or sorted(duplicates)[0],
                 )
             )
+
+    # ------------------------------------------------------------------ actions
+    def _fx_action(self, xmlid):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["domain"] = [("partner_id", "=", self.id)]
+        action["context"] = {"default_partner_id": self.id}
+        return action
+
+    def action_fx_view_accounts(self):
+        return self._fx_action("fx_engagement.fx_trading_account_action")
+
+    def action_fx_view_trades(self):
+        return self._fx_action("fx_engagement.fx_trade_action")
+
+    def action_fx_view_fundings(self):
+        return self._fx_action("fx_engagement.fx_funding_action")
+
+    def action_fx_view_events(self):
+        return self._fx_action("fx_engagement.fx_client_event_action")
+
+    # ------------------------------------------------------------------ facts
+    @api.model
+    def _fx_lifecycle_settings(self):
+        get = self.env["ir.config_parameter"].sudo().get_param
+        return {
+            "dormant_days": int(
+                get("fx_engagement.dormant_days") or DEFAULT_DORMANT_DAYS
+            ),
+            "churn_days": int(get("fx_engagement.churn_days") or DEFAULT_CHURN_DAYS),
+        }
+
+    def _fx_recompute_facts(self):
+        """Recompute the trader facts of ``self`` from accounts, fundings, trades
+        and events: a few set-based statements for the whole batch, writing only
+        the partners whose facts changed. Returns the number of stage changes."""
+        if not self:
+            return 0
+        self.env.flush_all()
+        ids = self.ids
+        now = fields.Datetime.now()
+        d30, d90 = now - timedelta(days=30), now - timedelta(days=90)
+        facts = self.env.execute_query_dict(
+            SQL(
+                """
+                WITH p AS (SELECT unnest(%(ids)s::int4[]) AS id),
+                live AS (
+                    SELECT id, partner_id FROM fx_trading_account
+                     WHERE partner_id = ANY(%(ids)s) AND account_type = 'live'
+                ),
+                acc AS (
+                    SELECT partner_id, count(*) AS n FROM live GROUP BY partner_id
+                ),
+                fund AS (
+                    SELECT f.partner_id,
+                        min(f.date) FILTER (WHERE kind = 'deposit') AS ftd_date,
+                        max(f.date) FILTER (WHERE kind = 'deposit') AS last_dep,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'deposit'), 0) AS dep,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'withdrawal'), 0) AS wd,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'deposit' AND f.date >= %(d30)s), 0)
+                            AS dep30,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'deposit' AND f.date >= %(d90)s), 0)
+                            AS dep90,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'withdrawal' AND f.date >= %(d30)s),
+                            0) AS wd30,
+                        coalesce(sum(amount_company)
+                            FILTER (WHERE kind = 'withdrawal' AND f.date >= %(d90)s),
+                            0) AS wd90,
+                        coalesce(sum(amount_company) FILTER (WHERE kind = 'bonus'), 0)
+                            AS bonus
+                      FROM fx_funding f JOIN live ON live.id = f.account_id
+                     GROUP BY f.partner_id
+                ),
+                ftd AS (
+                    SELECT DISTINCT ON (f.partner_id) f.partner_id,
+                           f.amount_company AS amount
+                      FROM fx_funding f JOIN live ON live.id = f.account_id
+                     WHERE f.kind = 'deposit'
+                     ORDER BY f.partner_id, f.date, f.id
+                ),
+                tr AS (
+                    SELECT t.partner_id,
+                        max(t.open_time) AS last_trade,
+                        count(*) AS n,
+                        count(*) FILTER (WHERE t.open_time >= %(d30)s) AS n30,
+                        count(*) FILTER (WHERE t.open_time >= %(d90)s) AS n90,
+                        coalesce(sum(t.volume)
+                            FILTER (WHERE t.open_time >= %(d30)s), 0) AS vol30,
+                        coalesce(sum(t.volume)
+                            FILTER (WHERE t.open_time >= %(d90)s), 0) AS vol90,
+                        coalesce(sum(t.revenue_company), 0) AS revenue
+                      FROM fx_trade t JOIN live ON live.id = t.account_id
+                     GROUP BY t.partner_id
+                ),
+                ev AS (
+                    SELECT partner_id,
+                        min(date) FILTER (WHERE event_type = 'registration') AS reg,
+                        max(date) FILTER (WHERE event_type = 'login') AS last_login
+                      FROM fx_client_event WHERE partner_id = ANY(%(ids)s)
+                     GROUP BY partner_id
+                ),
+                kyc AS (
+                    SELECT DISTINCT ON (partner_id) partner_id, kyc_status
+                      FROM fx_client_event
+                     WHERE partner_id = ANY(%(ids)s) AND event_type = 'kyc'
+                     ORDER BY partner_id, date DESC, id DESC
+                ),
+                anyacc AS (
+                    SELECT DISTINCT partner_id FROM fx_trading_account
+                     WHERE partner_id = ANY(%(ids)s)
+                )
+                SELECT p.id, rp.fx_stage AS old_stage, rp.fx_kyc_status AS old_kyc,
+                       coalesce(acc.n, 0) AS accounts,
+                       fund.ftd_date, coalesce(ftd.amount, 0) AS ftd_amount,
+                       fund.last_dep, coalesce(fund.dep, 0) AS dep,
+                       coalesce(fund.wd, 0) AS wd,
+                       coalesce(fund.dep30, 0) AS dep30,
+                       coalesce(fund.dep90, 0) AS dep90,
+                       coalesce(fund.wd30, 0) AS wd30,
+                       coalesce(fund.wd90, 0) AS wd90,
+                       coalesce(fund.bonus, 0) AS bonus,
+                       tr.last_trade, coalesce(tr.n, 0) AS n,
+                       coalesce(tr.n30, 0) AS n30, coalesce(tr.n90, 0) AS n90,
+                       coalesce(tr.vol30, 0) AS vol30, coalesce(tr.vol90, 0) AS vol90,
+                       coalesce(tr.revenue, 0) AS revenue,
+                       ev.reg, ev.last_login, kyc.kyc_status,
+                       anyacc.partner_id IS NOT NULL AS has_account
+                  FROM p
+                  JOIN res_partner rp ON rp.id = p.id
+                  LEFT JOIN acc ON acc.partner_id = p.id
+                  LEFT JOIN fund ON fund.partner_id = p.id
+                  LEFT JOIN ftd ON ftd.partner_id = p.id
+                  LEFT JOIN tr ON tr.partner_id = p.id
+                  LEFT JOIN ev ON ev.partner_id = p.id
+                  LEFT JOIN kyc ON kyc.partner_id = p.id
+                  LEFT JOIN anyacc ON anyacc.partner_id = p.id
+                """,
+                ids=ids,
+                d30=d30,
+                d90=d90,
+            )
+        )
+        settings = self._fx_lifecycle_settings()
+        changes = []
+        columns = defaultdict(list)
+        for row in facts:
+            kyc_status = row["kyc_status"] or row["old_kyc"] or "none"
+            stage = compute_stage(
+                now,
+                registered=bool(row["reg"] or row["has_account"]),
+                kyc_status=kyc_status,
+                ftd_date=row["ftd_date"],
+                last_trade=row["last_trade"],
+                last_deposit=row["last_dep"],
+                **settings,
+            )
+            if stage != row["old_stage"]:
+                changes.append((row["id"], row["old_stage"], stage))
+            values = {
+                "id": row["id"],
+                "fx_is_trader": True,
+                "fx_stage": stage,
+                "fx_kyc_status": kyc_status,
+                "fx_registration_date": row["reg"],
+                "fx_last_login_date": row["last_login"],
+                "fx_account_count": row["accounts"],
+                "fx_ftd_date": row["ftd_date"],
+                "fx_ftd_amount": row["ftd_amount"],
+                "fx_is_funded": bool(row["ftd_date"]),
+                "fx_total_deposits": row["dep"],
+                "fx_total_withdrawals": row["wd"],
+                "fx_net_deposits": row["dep"] - row["wd"],
+                "fx_deposits_30d": row["dep30"],
+                "fx_deposits_90d": row["dep90"],
+                "fx_withdrawals_30d": row["wd30"],
+                "fx_withdrawals_90d": row["wd90"],
+                "fx_net_deposits_30d": row["dep30"] - row["wd30"],
+                "fx_net_deposits_90d": row["dep90"] - row["wd90"],
+                "fx_total_bonus": row["bonus"],
+                "fx_last_deposit_date": row["last_dep"],
+                "fx_last_trade_date": row["last_trade"],
+                "fx_trade_count_total": row["n"],
+                "fx_trade_count_30d": row["n30"],
+                "fx_trade_count_90d": row["n90"],
+                "fx_volume_30d": row["vol30"],
+                "fx_volume_90d": row["vol90"],
+                "fx_revenue_total": row["revenue"],
+                "fx_ltv": row["dep"] - row["wd"] + row["revenue"],
+            }
+            for name, value in values.items():
+                columns[name].append(value)
+        self._fx_write_facts(columns, now)
+        self._fx_write_stage_changes(changes, now)
+        self._fx_write_top_tags(ids, d90)
+        self.invalidate_recordset()
+        return len(changes)
+
+    def _fx_write_facts(self, columns, now):
+        if not columns:
+            return
+        names = [name for name in columns if name != "id"]
+        types = {
+            "fx_is_trader": "bool",
+            "fx_is_funded": "bool",
+            "fx_stage": "varchar",
+            "fx_kyc_status": "varchar",
+            "fx_registration_date": "timestamp",
+            "fx_last_login_date": "timestamp",
+            "fx_ftd_date": "timestamp",
+            "fx_last_deposit_date": "timestamp",
+            "fx_last_trade_date": "timestamp",
+            "fx_account_count": "int4",
+            "fx_trade_count_total": "int4",
+            "fx_trade_count_30d": "int4",
+            "fx_trade_count_90d": "int4",
+            "fx_volume_30d": "float8",
+            "fx_volume_90d": "float8",
+        }
+        casts = {
+            "bool": "%s::bool[]",
+            "varchar": "%s::varchar[]",
+            "timestamp": "%s::timestamp[]",
+            "int4": "%s::int4[]",
+            "float8": "%s::float8[]",
+            "numeric": "%s::numeric[]",
+        }
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE res_partner p
+                   SET %(sets)s, write_date = %(now)s
+                  FROM unnest(%(id_array)s::int4[], %(arrays)s) AS s(id, %(cols)s)
+                 WHERE p.id = s.id AND (%(old)s) IS DISTINCT FROM (%(new)s)
+                """,
+                sets=SQL(", ").join(
+                    SQL("%s = s.%s", SQL.identifier(n), SQL.identifier(n))
+                    for n in names
+                ),
+                now=now,
+                id_array=columns["id"],
+                arrays=SQL(", ").join(
+                    SQL(casts[types.get(n, "numeric")], columns[n]) for n in names
+                ),
+                cols=SQL(", ").join(SQL.identifier(n) for n in names),
+                old=SQL(", ").join(SQL.identifier("p", n) for n in names),
+                new=SQL(", ").join(SQL.identifier("s", n) for n in names),
+            )
+        )
+
+    def _fx_write_stage_changes(self, changes, now):
+        if not changes:
+            return
+        ids, olds, news = (list(col) for col in zip(*changes, strict=False))
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO fx_trader_stage_history
+                       (partner_id, stage_from, stage_to, date,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT id, old, new, %(now)s, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM unnest(%(ids)s::int4[], %(olds)s::varchar[], %(news)s::varchar[])
+                       AS s(id, old, new)
+                """,
+                now=now,
+                uid=self.env.uid,
+                ids=ids,
+                olds=olds,
+                news=news,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE res_partner SET fx_stage_date = %s WHERE id = ANY(%s)",
+                now,
+                ids,
+            )
+        )
+        self.env["fx.trader.stage.history"].invalidate_model()
+
+    def _fx_write_top_tags(self, ids, since):
+        """Instruments traded (top 5 by volume) and strategies used, last 90 days."""
+        top = self.env.execute_query(
+            SQL(
+                """
+                SELECT partner_id, symbol FROM (
+                    SELECT t.partner_id, t.symbol, row_number() OVER (
+                           PARTITION BY t.partner_id
+                           ORDER BY sum(t.volume) DESC, t.symbol) AS rank
+                      FROM fx_trade t
+                     WHERE t.partner_id = ANY(%s) AND t.open_time >= %s
+                     GROUP BY t.partner_id, t.symbol
+                ) ranked WHERE rank <= 5
+                """,
+                ids,
+                since,
+            )
+        )
+        used = self.env.execute_query(
+            SQL(
+                """
+                SELECT DISTINCT partner_id, strategy FROM fx_trade
+                 WHERE partner_id = ANY(%s) AND open_time >= %s
+                   AND strategy IS NOT NULL
+                """,
+                ids,
+                since,
+            )
+        )
+        instruments = self.env["fx.instrument"]._fx_ids_by_symbol({s for _p, s in top})
+        strategies = self.env["fx.strategy"]._fx_ids_by_code({s for _p, s in used})
+        self._fx_replace_rel(
+            "res_partner_fx_instrument_rel",
+            "instrument_id",
+            ids,
+            [(p, instruments[s]) for p, s in top],
+        )
+        self._fx_replace_rel(
+            "res_partner_fx_strategy_rel",
+            "strategy_id",
+            ids,
+            [(p, strategies[s]) for p, s in used],
+        )
+
+    def _fx_replace_rel(self, table, column, ids, pairs):
+        partner_ids = [p for p, _x in pairs]
+        other_ids = [x for _p, x in pairs]
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM %(table)s r
+                 WHERE r.partner_id = ANY(%(ids)s)
+                   AND (r.partner_id, r.%(col)s) NOT IN (
+                       SELECT * FROM unnest(%(ps)s::int4[], %(xs)s::int4[]))
+                """,
+                table=SQL.identifier(table),
+                col=SQL.identifier(column),
+                ids=ids,
+                ps=partner_ids,
+                xs=other_ids,
+            )
+        )
+        if pairs:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO %(table)s (partner_id, %(col)s)
+                    SELECT * FROM unnest(%(ps)s::int4[], %(xs)s::int4[])
+                    ON CONFLICT DO NOTHING
+                    """,
+                    table=SQL.identifier(table),
+                    col=SQL.identifier(column),
+                    ps=partner_ids,
+                    xs=other_ids,
+                )
+            )
+
+    @api.model
+    def _fx_recompute_all(self, notify_progress=None):
+        """Refresh the facts of every trader, in chunks."""
+        start = time.monotonic()
+        ids = [
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT id FROM res_partner WHERE fx_is_trader "
+                    "OR id IN (SELECT partner_id FROM fx_trading_account) ORDER BY id"
+                )
+            )
+        ]
+        changed = 0
+        for done in range(0, len(ids), RECOMPUTE_CHUNK):
+            chunk = self.browse(ids[done : done + RECOMPUTE_CHUNK])
+            changed += chunk._fx_recompute_facts()
+            if notify_progress:
+                notify_progress(
+                    done=done + len(chunk), remaining=len(ids) - done - len(chunk)
+                )
+        seconds = round(time.monotonic() - start, 3)
+        _logger.info(
+            "Trader facts refreshed for %s traders in %.1fs (%s stage changes)",
+            len(ids),
+            seconds,
+            changed,
+        )
+        return {"traders": len(ids), "changed_stages": changed, "seconds": seconds}
+
+    @api.model
+    def _cron_fx_recompute_facts(self):
+        """Daily: time windows move and traders become dormant without any push."""
+        return self._fx_recompute_all(
+            notify_progress=self.env["ir.cron"]._notify_progress
+        )

@@ -1,0 +1,34 @@
+from odoo import fields, models
+
+EVENT_TYPES = [
+    ("registration", "Registration"),
+    ("login", "Login"),
+    ("kyc", "KYC Status Change"),
+]
+
+
+class FxClientEvent(models.Model):
+    _name = "fx.client.event"
+    _description = "Client Event"
+    _order = "date desc, id desc"
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Trader", required=True, index=True, ondelete="cascade"
+    )
+    event_type = fields.Selection(EVENT_TYPES, string="Type", required=True)
+    date = fields.Datetime(required=True)
+    kyc_status = fields.Selection(
+        [("pending", "Pending"), ("approved", "Approved"), ("rejected", "Rejected")],
+        string="KYC Status",
+    )
+    reason = fields.Char(help="Why the KYC was rejected, as the provider says.")
+    referral_code = fields.Char(help="Referral code used at registration.")
+    country_code = fields.Char(string="Country")
+
+    _sql_constraints = [
+        (
+            "event_unique",
+            "UNIQUE(partner_id, event_type, date)",
+            "This event is already recorded.",
+        ),
+    ]

@@ -1,0 +1,37 @@
+from odoo import api, fields, models
+
+
+class FxEquityPoint(models.Model):
+    _name = "fx.equity.point"
+    _description = "Daily Equity Point"
+    _order = "date desc, id desc"
+
+    account_id = fields.Many2one(
+        "fx.trading.account", required=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Trader",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        index=True,
+        readonly=True,
+    )
+    currency_id = fields.Many2one(related="account_id.currency_id")
+    date = fields.Date(required=True)
+    balance = fields.Monetary()
+    equity = fields.Monetary()
+
+    _sql_constraints = [
+        (
+            "account_date_unique",
+            "UNIQUE(account_id, date)",
+            "There is already an equity point for this account and day.",
+        ),
+    ]
+
+    @api.depends("account_id")
+    def _compute_from_account(self):
+        for point in self:
+            point.partner_id = point.account_id.partner_id

@@ -1,0 +1,95 @@
+from odoo import api, fields, models
+
+FUNDING_KINDS = [
+    ("deposit", "Deposit"),
+    ("withdrawal", "Withdrawal"),
+    ("bonus", "Bonus"),
+    ("adjustment", "Adjustment"),
+]
+
+
+class FxFunding(models.Model):
+    _name = "fx.funding"
+    _description = "Funding Event"
+    _order = "date desc, id desc"
+    _rec_name = "ref"
+
+    ref = fields.Char(
+        string="Reference", required=True, help="The payment system's reference."
+    )
+    source = fields.Char(
+        required=True,
+        default="platform",
+        help="System that reported the event; the reference is unique per source.",
+    )
+    account_id = fields.Many2one(
+        "fx.trading.account", required=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Trader",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        index=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        readonly=True,
+    )
+    kind = fields.Selection(FUNDING_KINDS, required=True)
+    amount = fields.Monetary(
+        required=True, help="Positive amount in the account's currency."
+    )
+    currency_id = fields.Many2one("res.currency", required=True)
+    amount_company = fields.Monetary(
+        string="Amount (Company Currency)",
+        currency_field="company_currency_id",
+        compute="_compute_amount_company",
+        store=True,
+        precompute=True,
+        help="Amount converted at the Odoo rate of the event's date.",
+    )
+    company_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="Company Currency"
+    )
+    date = fields.Datetime(required=True, index=True)
+    method_fingerprint = fields.Char(
+        string="Payment Method Fingerprint",
+        index="btree_not_null",
+        help="Opaque hash of the card / wallet / bank account used; compared across "
+        "traders to detect self-referrals.",
+    )
+
+    _sql_constraints = [
+        (
+            "source_ref_unique",
+            "UNIQUE(source, ref)",
+            "A funding event with this reference already exists for this source.",
+        ),
+    ]
+
+    @api.depends("account_id")
+    def _compute_from_account(self):
+        for funding in self:
+            funding.partner_id = funding.account_id.partner_id
+            funding.company_id = funding.account_id.company_id
+
+    @api.depends("amount", "currency_id", "date", "company_id")
+    def _compute_amount_company(self):
+        for funding in self:
+            company = funding.company_id or self.env.company
+            if funding.currency_id and funding.date:
+                funding.amount_company = funding.currency_id._convert(
+                    funding.amount,
+                    company.currency_id,
+                    company,
+                    funding.date.date(),
+                    round=False,
+                )
+            else:
+                funding.amount_company = funding.amount

@@ -1,0 +1,97 @@
+from odoo import api, fields, models
+
+
+class FxTrade(models.Model):
+    _name = "fx.trade"
+    _description = "Trade"
+    _order = "open_time desc, id desc"
+    _rec_name = "ticket"
+
+    account_id = fields.Many2one(
+        "fx.trading.account", required=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Trader",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        readonly=True,
+    )
+    company_id = fields.Many2one(
+        "res.company",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        readonly=True,
+    )
+    currency_id = fields.Many2one(
+        "res.currency",
+        compute="_compute_from_account",
+        store=True,
+        precompute=True,
+        readonly=True,
+    )
+    ticket = fields.Char(required=True)
+    symbol = fields.Char(required=True, index=True)
+    side = fields.Selection([("buy", "Buy"), ("sell", "Sell")], required=True)
+    volume = fields.Float(string="Volume (lots)", digits=(16, 2), required=True)
+    open_time = fields.Datetime(required=True)
+    close_time = fields.Datetime()
+    open_price = fields.Float(digits=(16, 5))
+    close_price = fields.Float(digits=(16, 5))
+    profit = fields.Monetary()
+    commission = fields.Monetary()
+    swap = fields.Monetary()
+    broker_revenue = fields.Monetary(
+        help="Broker revenue on this trade (commission and spread markup) as reported "
+        "by the platform; when empty, the absolute commission counts as revenue.",
+    )
+    revenue_company = fields.Float(
+        string="Broker Revenue (Company Currency)",
+        compute="_compute_revenue_company",
+        store=True,
+        precompute=True,
+        help="Broker revenue converted at the Odoo rate of the trade's open date.",
+    )
+    comment = fields.Char()
+    strategy = fields.Char(help="Strategy tag sent by the platform.")
+    state = fields.Selection(
+        [("open", "Open"), ("closed", "Closed")], required=True, default="open"
+    )
+
+    _sql_constraints = [
+        (
+            "account_ticket_unique",
+            "UNIQUE(account_id, ticket)",
+            "This ticket already exists on this account.",
+        ),
+    ]
+
+    @api.depends("account_id")
+    def _compute_from_account(self):
+        for trade in self:
+            trade.partner_id = trade.account_id.partner_id
+            trade.company_id = trade.account_id.company_id
+            trade.currency_id = trade.account_id.currency_id
+
+    @api.depends("broker_revenue", "commission", "currency_id", "open_time")
+    def _compute_revenue_company(self):
+        for trade in self:
+            company = trade.company_id or self.env.company
+            revenue = (
+                trade.broker_revenue if trade.broker_revenue else abs(trade.commission)
+            )
+            if trade.currency_id and trade.open_time:
+                revenue = trade.currency_id._convert(
+                    revenue, company.currency_id, company, trade.open_time.date(), False
+                )
+            trade.revenue_company = revenue
+
+    def init(self):
+        # facts are aggregated per trader over time windows
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_trade_partner_open_time_idx "
+            "ON fx_trade (partner_id, open_time)"
+        )
+        return super().init()
