@@ -222,11 +222,7 @@ class FxSync(models.AbstractModel):
         )
         revenue = [
             round(
-                (
-                    r["broker_revenue"]
-                    if r["broker_revenue"] is not None
-                    else abs(r["commission"])
-                )
+                (r["broker_revenue"] or abs(r["commission"]))
                 * rates[(a[3], a[2], r["open_time"].date())],
                 6,
             )
@@ -320,7 +316,7 @@ class FxSync(models.AbstractModel):
                 key = "client_ref" if row["client_ref"] else "email"
                 errors.append((index, key, f"unknown client {row[key]!r}"))
         self._raise_if("push_events", errors)
-        partners = self._register(rows, known, countries)
+        partners = self._register_clients(rows, known, countries)
         columns = [
             ("partner_id", "int4", partners),
             ("event_type", "varchar", [r["type"] for r in rows]),
@@ -552,7 +548,7 @@ class FxSync(models.AbstractModel):
             .create(vals_list)
         )
 
-    def _register(self, rows, known, countries):
+    def _register_clients(self, rows, known, countries):
         """Create or update the contacts of registration events; return the
         partner id of every row."""
         by_key = {}
@@ -584,7 +580,8 @@ class FxSync(models.AbstractModel):
         if to_update:
             Partner = self.env["res.partner"].with_context(tracking_disable=True)
             fnames = ["name", "email", "phone", "fx_client_ref", "country_id"]
-            partners = Partner.browse(list(to_update)).fetch(["fx_is_trader", *fnames])
+            partners = Partner.browse(list(to_update))
+            partners.fetch(["fx_is_trader", *fnames])
             for partner in partners:
                 vals = {
                     name: value

@@ -1,1 +1,4 @@
+from . import test_lib
 from . import test_trader_profile
+from . import test_sync_api
+from . import test_lifecycle

@@ -116,23 +116,24 @@ class TestTraderProfile(TransactionCase):
         form = Form(self.env["res.partner"].with_user(self.fx_user))
         form.name = "New Trader"
         form.fx_is_trader = True
-        form.fx_stage = "registered"
-        form.fx_kyc_status = "pending"
-        form.fx_total_deposits = 1000.0
-        form.fx_total_withdrawals = 250.0
-        self.assertEqual(form.fx_net_deposits, 750.0)
+        form.fx_client_ref = "CL-NEW"
         form.fx_experience_level = "beginner"
         form.fx_risk_appetite = "low"
         form.fx_preferred_channel = "sms"
         form.fx_occupation = "Pilot"
+        # facts come from the trading platform, not from the keyboard
+        for fname in ("fx_stage", "fx_kyc_status", "fx_total_deposits", "fx_ftd_date"):
+            with self.assertRaises(AssertionError, msg=fname):
+                setattr(form, fname, False)
         partner = form.save()
         self.assertRecordValues(
             partner,
             [
                 {
-                    "fx_stage": "registered",
-                    "fx_kyc_status": "pending",
-                    "fx_net_deposits": 750.0,
+                    "fx_client_ref": "CL-NEW",
+                    "fx_stage": "lead",
+                    "fx_kyc_status": "none",
+                    "fx_experience_level": "beginner",
                     "fx_preferred_channel": "sms",
                     "fx_occupation": "Pilot",
                 }

@@ -1,0 +1,201 @@
+"""Pure computations: no database."""
+
+import unittest
+from datetime import datetime, timedelta
+
+from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
+from odoo.addons.fx_engagement.lib.validation import (
+    BatchError,
+    Field,
+    validate_batch,
+)
+
+NOW = datetime(2026, 11, 23, 12, 0, 0)
+
+
+def days_ago(n):
+    return NOW - timedelta(days=n)
+
+
+class TestComputeStage(unittest.TestCase):
+    def stage(self, **kw):
+        facts = {
+            "registered": False,
+            "kyc_status": None,
+            "ftd_date": None,
+            "last_trade": None,
+            "last_deposit": None,
+        }
+        facts.update(kw)
+        return compute_stage(NOW, **facts)
+
+    def test_before_funding(self):
+        self.assertEqual(self.stage(), "lead")
+        self.assertEqual(self.stage(registered=True), "registered")
+        self.assertEqual(self.stage(registered=True, kyc_status="none"), "registered")
+        self.assertEqual(
+            self.stage(registered=True, kyc_status="pending"), "kyc_pending"
+        )
+        self.assertEqual(
+            self.stage(registered=True, kyc_status="rejected"), "kyc_pending"
+        )
+        self.assertEqual(
+            self.stage(registered=True, kyc_status="approved"), "kyc_approved"
+        )
+
+    def test_funded_active_dormant_churned(self):
+        ftd = days_ago(10)
+        base = {"registered": True, "kyc_status": "approved", "ftd_date": ftd}
+        self.assertEqual(self.stage(**base, last_deposit=ftd), "funded")
+        self.assertEqual(
+            self.stage(**base, last_deposit=ftd, last_trade=days_ago(1)), "active"
+        )
+        # dormant: the last trade is 22 days old (> 21), the last deposit recent
+        ftd = days_ago(100)
+        base["ftd_date"] = ftd
+        self.assertEqual(
+            self.stage(**base, last_deposit=days_ago(5), last_trade=days_ago(22)),
+            "dormant",
+        )
+        # exactly 21 days is still active
+        self.assertEqual(
+            self.stage(**base, last_deposit=ftd, last_trade=days_ago(21)), "active"
+        )
+        # churned: neither trade nor deposit for more than 60 days
+        self.assertEqual(
+            self.stage(**base, last_deposit=days_ago(61), last_trade=days_ago(70)),
+            "churned",
+        )
+        self.assertEqual(
+            self.stage(**base, last_deposit=days_ago(60), last_trade=days_ago(70)),
+            "dormant",
+        )
+
+    def test_funded_never_traded(self):
+        base = {"registered": True, "kyc_status": "approved"}
+        self.assertEqual(
+            self.stage(**base, ftd_date=days_ago(21), last_deposit=days_ago(21)),
+            "funded",
+        )
+        self.assertEqual(
+            self.stage(**base, ftd_date=days_ago(22), last_deposit=days_ago(22)),
+            "dormant",
+        )
+        self.assertEqual(
+            self.stage(**base, ftd_date=days_ago(61), last_deposit=days_ago(61)),
+            "churned",
+        )
+
+    def test_settings(self):
+        facts = {
+            "registered": True,
+            "kyc_status": "approved",
+            "ftd_date": days_ago(50),
+            "last_deposit": days_ago(50),
+            "last_trade": days_ago(8),
+        }
+        self.assertEqual(compute_stage(NOW, **facts), "active")
+        self.assertEqual(compute_stage(NOW, dormant_days=7, **facts), "dormant")
+        self.assertEqual(
+            compute_stage(NOW, dormant_days=3, churn_days=7, **facts), "churned"
+        )
+
+
+SCHEMA = {
+    "name": Field("str", required=True, max_len=5),
+    "qty": Field("float", required=True, min_value=0, strict_min=True),
+    "n": Field("int"),
+    "side": Field("enum", choices=("buy", "sell"), lower=True),
+    "at": Field("datetime"),
+    "day": Field("date"),
+}
+
+
+class TestValidateBatch(unittest.TestCase):
+    def check(self, records, **kw):
+        return validate_batch(records, SCHEMA, NOW, max_records=3, **kw)
+
+    def errors(self, records, **kw):
+        with self.assertRaises(BatchError) as ctx:
+            self.check(records, **kw)
+        return ctx.exception.errors
+
+    def test_normalises(self):
+        [row] = self.check(
+            [
+                {
+                    "name": " ab ",
+                    "qty": 2,
+                    "n": 3.0,
+                    "side": "BUY",
+                    "at": "2026-11-20T10:00:00+02:00",
+                    "day": "2026-11-20",
+                }
+            ]
+        )
+        self.assertEqual(row["name"], "ab")
+        self.assertEqual(row["qty"], 2.0)
+        self.assertEqual(row["n"], 3)
+        self.assertEqual(row["side"], "buy")
+        self.assertEqual(row["at"], datetime(2026, 11, 20, 8, 0, 0))
+        self.assertEqual(str(row["day"]), "2026-11-20")
+
+    def test_each_error_names_index_field_reason(self):
+        errors = self.errors(
+            [
+                {"name": "ok", "qty": 1},
+                {"qty": -1, "n": 1.5},
+                {
+                    "name": "toolong",
+                    "qty": "1",
+                    "side": "hold",
+                    "at": "2030-01-01T00:00Z",
+                },
+            ]
+        )
+        self.assertEqual(
+            errors,
+            [
+                (1, "name", "missing"),
+                (1, "qty", "must be greater than 0, got -1"),
+                (1, "n", "expected a whole number, got 1.5"),
+                (2, "name", "longer than 5 characters"),
+                (2, "qty", "expected a number, got str"),
+                (2, "side", "'hold' is not one of 'buy', 'sell'"),
+                (2, "at", "date in the future: '2030-01-01T00:00Z'"),
+            ],
+        )
+
+    def test_batch_shape(self):
+        self.assertEqual(
+            self.errors([{"name": "a", "qty": 1}] * 4),
+            [
+                (
+                    None,
+                    "records",
+                    "4 records in one call, the limit is 3: split the batch",
+                )
+            ],
+        )
+        self.assertEqual(
+            self.errors("nope"), [(None, "records", "expected a list of records")]
+        )
+        self.assertEqual(
+            self.errors([{"name": "a", "qty": 1, "colour": "red"}]),
+            [(0, "colour", "unknown key")],
+        )
+        self.assertEqual(
+            self.errors([{"name": "a", "qty": float("nan")}]),
+            [(0, "qty", "expected a finite number")],
+        )
+        self.assertEqual(
+            self.errors([{"name": "a", "qty": 1, "day": "23/11/2026"}]),
+            [(0, "day", "not an ISO 8601 date: '23/11/2026'")],
+        )
+
+    def test_duplicate_keys_in_batch(self):
+        errors = self.errors(
+            [{"name": "a", "qty": 1}, {"name": "b", "qty": 1}, {"name": "a", "qty": 2}],
+            key=lambda r: r["name"],
+        )
+        self.assertEqual(errors, [(2, "*", "same key as record 0 in this batch")])
