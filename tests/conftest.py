@@ -113,3 +113,46 @@ def rpc_factory(odoo_server):
         return RpcClient(odoo_server, login, password)
 
     return make
+
+
+def provision_user(db, login, groups, api_key=False):
+    """Create (once) a user in the test database as a broker's admin would, and
+    return its password or a fresh API key. Committed, so the server sees it."""
+    import odoo
+    from odoo.modules.registry import Registry
+
+    with Registry(db).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        user = env["res.users"].search([("login", "=", login)])
+        if not user:
+            user = env["res.users"].create(
+                {
+                    "name": login,
+                    "login": login,
+                    "password": f"{login}-pw",
+                    "groups_id": [(6, 0, [env.ref(g).id for g in groups])],
+                }
+            )
+        secret = (
+            env["res.users.apikeys"]
+            .with_user(user)
+            .sudo()
+            ._generate("rpc", "e2e", None)
+            if api_key
+            else f"{login}-pw"
+        )
+        cr.commit()  # pylint: disable=invalid-commit
+    return secret
+
+
+@pytest.fixture(scope="session")
+def integration_rpc(odoo_server):
+    key = provision_user(
+        odoo_server["db"],
+        "fx_bridge",
+        ["base.group_user", "fx_engagement.group_fx_integration"],
+        api_key=True,
+    )
+    client = RpcClient(odoo_server, "fx_bridge", key)
+    assert client.uid, "the integration user could not log in with its API key"
+    return client
