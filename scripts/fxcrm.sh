@@ -224,8 +224,8 @@ print(cr.fetchone()[0])' "$db")" = 1 ]; then
 cmd_lint() {
     [ -n "${PY:-}" ] || { find_python && install_requirements; }
     say "ruff"
-    "$PY" -m ruff check "$ROOT/addons" "$ROOT/tests" "$ROOT/scripts" || return 1
-    "$PY" -m ruff format --check "$ROOT/addons" "$ROOT/tests" "$ROOT/scripts" || return 1
+    "$PY" -m ruff check "$ROOT/addons" "$ROOT/tests" "$ROOT/scripts" "$ROOT/examples" || return 1
+    "$PY" -m ruff format --check "$ROOT/addons" "$ROOT/tests" "$ROOT/scripts" "$ROOT/examples" || return 1
     say "pylint-odoo"
     (cd "$ROOT" && "$PY" -m pylint --rcfile="$ROOT/.pylintrc" addons/* tests) || return 1
 }

@@ -1,9 +1,13 @@
 """The trading-platform bridge pushes a small book over real XML-RPC with an API
 key, then staff read the trader facts back."""
 
+import os
+import subprocess
+import sys
 import uuid
 import xmlrpc.client
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from conftest import provision_user
@@ -194,3 +198,35 @@ def test_wrong_key_and_plain_user_refused(odoo_server, rpc_factory, book):
     # private helpers are not reachable over RPC
     with pytest.raises(xmlrpc.client.Fault, match="Private methods"):
         clerk("fx.sync", "_upsert", "fx_trade", [], [])
+
+
+def test_readme_example_client_runs(odoo_server, integration_rpc, admin_rpc):
+    """The example client of the README works as documented."""
+    env = dict(
+        os.environ,
+        ODOO_URL=odoo_server["url"],
+        ODOO_DB=odoo_server["db"],
+        ODOO_LOGIN="fx_bridge",
+        ODOO_API_KEY=integration_rpc.password,
+    )
+    script = Path(__file__).parent.parent / "examples" / "sync_client.py"
+    for _run in range(2):  # twice: the second run changes nothing
+        done = subprocess.run(
+            [sys.executable, str(script)],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+    assert "push_trades    {'created': 0, 'updated': 0, 'unchanged': 2}" in done.stdout
+    [sara] = admin_rpc(
+        "res.partner",
+        "search_read",
+        [("fx_client_ref", "=", "CL-77001")],
+        fields=["fx_stage", "fx_total_deposits", "fx_trade_count_total"],
+    )
+    assert sara["fx_stage"] == "active"
+    assert sara["fx_total_deposits"] == 1000.0
+    assert sara["fx_trade_count_total"] == 2
