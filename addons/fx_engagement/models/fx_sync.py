@@ -15,21 +15,12 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.validation import BatchError, Field, format_errors, validate_batch
+from ..tools import json_recordset
 from .fx_trading_account import PLATFORMS
 
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_LIMIT = 10000
-
-# literal casts for unnest() parameters, by column type
-ARRAY_CASTS = {
-    "int4": "%s::int4[]",
-    "varchar": "%s::varchar[]",
-    "float8": "%s::float8[]",
-    "numeric": "%s::numeric[]",
-    "timestamp": "%s::timestamp[]",
-    "date": "%s::date[]",
-}
 
 ACCOUNT_KEYS = {
     "platform": Field("enum", required=True, choices=tuple(p for p, _l in PLATFORMS)),
@@ -641,7 +632,7 @@ class FxSync(models.AbstractModel):
             INSERT INTO %(table)s AS t
                    (%(cols)s, create_uid, write_uid, create_date, write_date)
             SELECT %(cols)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM unnest(%(arrays)s) AS s(%(cols)s)
+              FROM %(rows)s
             ON CONFLICT (%(keys)s) DO UPDATE
                SET %(sets)s, write_uid = EXCLUDED.write_uid,
                    write_date = EXCLUDED.write_date
@@ -652,9 +643,7 @@ class FxSync(models.AbstractModel):
             cols=idents,
             uid=uid,
             now=now,
-            arrays=SQL(", ").join(
-                SQL(ARRAY_CASTS[kind], values) for _name, kind, values in columns
-            ),
+            rows=json_recordset(columns),
             keys=SQL(", ").join(SQL.identifier(k) for k in keys),
             sets=SQL(", ").join(
                 SQL("%s = EXCLUDED.%s", SQL.identifier(n), SQL.identifier(n))

@@ -10,6 +10,7 @@ from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 from ..lib.lifecycle import DEFAULT_CHURN_DAYS, DEFAULT_DORMANT_DAYS, compute_stage
+from ..tools import json_recordset
 
 _logger = logging.getLogger(__name__)
 
@@ -509,20 +510,16 @@ class ResPartner(models.Model):
             "fx_volume_30d": "float8",
             "fx_volume_90d": "float8",
         }
-        casts = {
-            "bool": "%s::bool[]",
-            "varchar": "%s::varchar[]",
-            "timestamp": "%s::timestamp[]",
-            "int4": "%s::int4[]",
-            "float8": "%s::float8[]",
-            "numeric": "%s::numeric[]",
-        }
+        rows = json_recordset(
+            [("id", "int4", columns["id"])]
+            + [(n, types.get(n, "numeric"), columns[n]) for n in names]
+        )
         self.env.cr.execute(
             SQL(
                 """
                 UPDATE res_partner p
                    SET %(sets)s, write_date = %(now)s
-                  FROM unnest(%(id_array)s::int4[], %(arrays)s) AS s(id, %(cols)s)
+                  FROM %(rows)s
                  WHERE p.id = s.id AND (%(old)s) IS DISTINCT FROM (%(new)s)
                 """,
                 sets=SQL(", ").join(
@@ -530,11 +527,7 @@ class ResPartner(models.Model):
                     for n in names
                 ),
                 now=now,
-                id_array=columns["id"],
-                arrays=SQL(", ").join(
-                    SQL(casts[types.get(n, "numeric")], columns[n]) for n in names
-                ),
-                cols=SQL(", ").join(SQL.identifier(n) for n in names),
+                rows=rows,
                 old=SQL(", ").join(SQL.identifier("p", n) for n in names),
                 new=SQL(", ").join(SQL.identifier("s", n) for n in names),
             )
