@@ -205,7 +205,9 @@ class TestSyncApi(SyncCase):
         self.assertEqual(
             self.sync.push_equity(points), {"created": 0, "updated": 1, "unchanged": 1}
         )
-        curve = self.env["fx.equity.point"].search([], order="date")
+        curve = self.env["fx.equity.point"].search(
+            [("partner_id.fx_client_ref", "=", "C1001")], order="date"
+        )
         self.assertEqual(curve.mapped("equity"), [1010.0, 995.0])
         self.assertEqual(curve.partner_id, self.partner("C1001"))
 
