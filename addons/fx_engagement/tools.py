@@ -14,6 +14,7 @@ PG_TYPES = {
     "timestamp": "timestamp",
     "date": "date",
     "bool": "bool",
+    "jsonb": "jsonb",
 }
 
 

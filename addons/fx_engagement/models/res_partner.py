@@ -4,11 +4,13 @@ from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from ..lib.churn import churn_risk
 from ..lib.lifecycle import DEFAULT_CHURN_DAYS, DEFAULT_DORMANT_DAYS, compute_stage
 from ..tools import json_recordset
 
@@ -166,6 +168,17 @@ class ResPartner(models.Model):
         string="Strategies Used",
         help="Strategy tags of the trades of the last 90 days.",
     )
+    fx_churn_risk = fields.Integer(
+        string="Churn Risk",
+        index=True,
+        aggregator="avg",
+        help="0-100, from the factors shown next to it: inactivity against the "
+        "trader's own rhythm, falling volume, falling deposits, withdrawals.",
+    )
+    fx_churn_factors = fields.Json(string="Churn Risk Factors (data)")
+    fx_churn_explanation = fields.Html(
+        string="Why", compute="_compute_fx_churn_explanation", sanitize=True
+    )
     # profile
     fx_risk_appetite = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")],
@@ -235,6 +248,20 @@ class ResPartner(models.Model):
     def _compute_fx_is_funded(self):
         for partner in self:
             partner.fx_is_funded = bool(partner.fx_ftd_date)
+
+    @api.depends("fx_churn_factors")
+    def _compute_fx_churn_explanation(self):
+        for partner in self:
+            factors = partner.fx_churn_factors or []
+            partner.fx_churn_explanation = (
+                Markup("<ul>%s</ul>")
+                % Markup().join(
+                    Markup("<li><b>+%s</b> %s</li>") % (f["points"], f["detail"])
+                    for f in factors
+                )
+                if factors
+                else False
+            )
 
     @api.depends("fx_birth_date")
     def _compute_fx_age(self):
@@ -448,6 +475,18 @@ class ResPartner(models.Model):
                 last_deposit=row["last_dep"],
                 **settings,
             )
+            risk, factors = churn_risk(
+                now,
+                funded=bool(row["ftd_date"]),
+                last_trade=row["last_trade"],
+                last_deposit=row["last_dep"],
+                trades_90d=row["n90"],
+                volume_30d=row["vol30"],
+                volume_90d=row["vol90"],
+                deposits_30d=float(row["dep30"]),
+                deposits_90d=float(row["dep90"]),
+                withdrawals_90d=float(row["wd90"]),
+            )
             if stage != row["old_stage"]:
                 changes.append((row["id"], row["old_stage"], stage))
             values = {
@@ -480,6 +519,12 @@ class ResPartner(models.Model):
                 "fx_volume_90d": row["vol90"],
                 "fx_revenue_total": row["revenue"],
                 "fx_ltv": row["dep"] - row["wd"] + row["revenue"],
+                "fx_churn_risk": risk,
+                "fx_churn_factors": [
+                    {"code": f.code, "points": f.points, "detail": f.detail}
+                    for f in factors
+                ]
+                or None,
             }
             for name, value in values.items():
                 columns[name].append(value)
@@ -509,6 +554,8 @@ class ResPartner(models.Model):
             "fx_trade_count_90d": "int4",
             "fx_volume_30d": "float8",
             "fx_volume_90d": "float8",
+            "fx_churn_risk": "int4",
+            "fx_churn_factors": "jsonb",
         }
         rows = json_recordset(
             [("id", "int4", columns["id"])]

@@ -3,6 +3,7 @@
 import unittest
 from datetime import datetime, timedelta
 
+from odoo.addons.fx_engagement.lib.churn import churn_risk
 from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
 from odoo.addons.fx_engagement.lib.validation import (
     BatchError,
@@ -199,3 +200,65 @@ class TestValidateBatch(unittest.TestCase):
             key=lambda r: r["name"],
         )
         self.assertEqual(errors, [(2, "*", "same key as record 0 in this batch")])
+
+
+class TestChurnRisk(unittest.TestCase):
+    def risk(self, **kw):
+        facts = {
+            "funded": True,
+            "last_trade": days_ago(1),
+            "last_deposit": days_ago(40),
+            "trades_90d": 45,  # usual gap 2 days
+            "volume_30d": 10.0,
+            "volume_90d": 30.0,
+            "deposits_30d": 0.0,
+            "deposits_90d": 0.0,
+            "withdrawals_90d": 0.0,
+        }
+        facts.update(kw)
+        return churn_risk(NOW, **facts)
+
+    def test_not_funded_scores_zero(self):
+        self.assertEqual(self.risk(funded=False, last_trade=None), (0, []))
+
+    def test_steady_trader_scores_zero(self):
+        self.assertEqual(self.risk(), (0, []))
+
+    def test_recency_against_own_rhythm(self):
+        # 5 days idle with a 2-day rhythm: ratio 2.5 -> 40 * 1.5 / 3 = 20 points
+        score, factors = self.risk(last_trade=days_ago(5))
+        self.assertEqual(score, 20)
+        self.assertEqual(factors[0].code, "recency")
+        self.assertEqual(
+            factors[0].detail, "5 days since the last activity; usual gap 2.0 days"
+        )
+        # 8 days or more (4x) is the full 40
+        self.assertEqual(self.risk(last_trade=days_ago(8))[0], 40)
+        self.assertEqual(self.risk(last_trade=days_ago(30))[0], 40)
+
+    def test_falling_volume_deposits_and_withdrawals(self):
+        score, factors = self.risk(
+            volume_30d=2.5,  # 60 days before: 27.5 -> 13.75 a month; down 82%
+            deposits_30d=100.0,
+            deposits_90d=1100.0,  # 500 a month before; down 80%
+            withdrawals_90d=550.0,  # half of deposits
+        )
+        self.assertEqual(
+            [(f.code, f.points) for f in factors],
+            [("falling_volume", 20), ("falling_deposits", 12), ("withdrawals", 10)],
+        )
+        self.assertEqual(score, 42)
+        self.assertEqual(
+            factors[0].detail,
+            "lots down 82% in the last 30 days (2.50 vs 13.75 a month before)",
+        )
+
+    def test_capped_at_100(self):
+        score, _factors = self.risk(
+            last_trade=days_ago(60),
+            volume_30d=0.0,
+            deposits_30d=0.0,
+            deposits_90d=900.0,
+            withdrawals_90d=5000.0,
+        )
+        self.assertEqual(score, 100)

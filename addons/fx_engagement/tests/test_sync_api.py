@@ -90,6 +90,19 @@ class TestSyncApi(SyncCase):
             ],
         )
         self.assertEqual(str(trader.fx_ftd_date), "2026-06-01 10:00:00")
+        # explainable churn risk: only the withdrawals weigh (300 of 625 deposited)
+        self.assertEqual(trader.fx_churn_risk, 10)
+        self.assertEqual(
+            trader.fx_churn_factors,
+            [
+                {
+                    "code": "withdrawals",
+                    "points": 10,
+                    "detail": "withdrew 300.00 against 625.00 deposited in 90 days",
+                }
+            ],
+        )
+        self.assertIn("<b>+10</b> withdrew 300.00", trader.fx_churn_explanation)
         self.assertEqual(str(trader.fx_last_deposit_date), "2026-11-10 10:00:00")
         # re-send: unchanged; corrected amount: updated
         self.assertEqual(
