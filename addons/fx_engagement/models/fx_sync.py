@@ -666,3 +666,4 @@ class FxSync(models.AbstractModel):
         partner_ids = {pid for pid in partner_ids if pid}
         if partner_ids:
             self.env["res.partner"].browse(sorted(partner_ids))._fx_recompute_facts()
+            self.env["fx.segment"]._fx_refresh_for_partners(partner_ids)

@@ -179,6 +179,16 @@ class ResPartner(models.Model):
     fx_churn_explanation = fields.Html(
         string="Why", compute="_compute_fx_churn_explanation", sanitize=True
     )
+    fx_segment_ids = fields.Many2many(
+        "fx.segment",
+        "fx_segment_res_partner_rel",
+        "partner_id",
+        "segment_id",
+        string="Segments",
+        readonly=True,
+        copy=False,
+        help="Segments the trader belongs to now (kept by the segment refresh).",
+    )
     # profile
     fx_risk_appetite = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")],

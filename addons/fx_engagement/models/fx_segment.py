@@ -1,0 +1,597 @@
+import logging
+import time
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import dateutil, safe_eval
+
+from ..lib.segment_graph import find_cycle, refresh_order
+
+_logger = logging.getLogger(__name__)
+
+MEMBER_REL = "fx_segment_res_partner_rel"
+PREVIEW_SAMPLE = 10
+
+
+class FxSegment(models.Model):
+    _name = "fx.segment"
+    _description = "Trader Segment"
+    _inherit = ["mail.thread"]
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, tracking=True, translate=True)
+    description = fields.Text(translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    user_id = fields.Many2one(
+        "res.users", string="Owner", default=lambda self: self.env.user, tracking=True
+    )
+    color = fields.Integer()
+    domain = fields.Char(
+        string="Trader Filter",
+        default="[]",
+        required=True,
+        tracking=True,
+        help="Conditions on the trader's fields (stage, country, deposits, tags ...). "
+        "Only traders are considered.",
+    )
+    condition_ids = fields.One2many(
+        "fx.segment.condition",
+        "segment_id",
+        string="Behaviour Conditions",
+        copy=True,
+        help="Conditions on trading behaviour; all must hold (each can be negated).",
+    )
+    refresh_policy = fields.Selection(
+        [
+            ("manual", "Manual"),
+            ("scheduled", "Scheduled"),
+            ("on_change", "On Data Change"),
+        ],
+        default="scheduled",
+        required=True,
+        tracking=True,
+        help="Manual: only with the Refresh button. Scheduled: by the segment cron "
+        "(hourly). On data change: also right after each trading-data push, for the "
+        "traders it touched.",
+    )
+    member_ids = fields.Many2many(
+        "res.partner",
+        MEMBER_REL,
+        "segment_id",
+        "partner_id",
+        string="Members",
+        readonly=True,
+        copy=False,
+    )
+    member_count = fields.Integer(readonly=True, copy=False)
+    membership_ids = fields.One2many(
+        "fx.segment.membership", "segment_id", string="Membership History"
+    )
+    refresh_ids = fields.One2many(
+        "fx.segment.refresh", "segment_id", string="Size History"
+    )
+    last_refresh_date = fields.Datetime(readonly=True, copy=False)
+    last_refresh_duration = fields.Float(
+        string="Last Refresh (s)", readonly=True, copy=False, digits=(16, 3)
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    is_broken = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The last refresh failed; see the error. Other segments are unaffected.",
+    )
+    mailing_list_id = fields.Many2one(
+        "mailing.list",
+        string="Mailing List",
+        copy=False,
+        help="Kept in sync with the members at each refresh (members with an e-mail).",
+    )
+    tag_id = fields.Many2one(
+        "res.partner.category",
+        string="Contact Tag",
+        copy=False,
+        help="Given to the members and removed from those who leave, at each refresh.",
+    )
+    preview_count = fields.Integer(
+        string="Matching Traders", compute="_compute_preview", compute_sudo=True
+    )
+    preview_partner_ids = fields.Many2many(
+        "res.partner", string="Sample", compute="_compute_preview", compute_sudo=True
+    )
+    preview_error = fields.Char(compute="_compute_preview", compute_sudo=True)
+
+    # ------------------------------------------------------------------ computes
+    @api.depends(
+        "domain",
+        "condition_ids",
+        "condition_ids.kind",
+        "condition_ids.negate",
+        "condition_ids.amount",
+        "condition_ids.days",
+        "condition_ids.symbol",
+        "condition_ids.strategy_id",
+        "condition_ids.stage",
+        "condition_ids.other_segment_id",
+    )
+    def _compute_preview(self):
+        for segment in self:
+            segment.preview_count = 0
+            segment.preview_partner_ids = False
+            segment.preview_error = False
+            try:
+                members = segment._fx_members_sql()
+                [(count,)] = self.env.execute_query(
+                    SQL("SELECT count(*) FROM (%s) m", members)
+                )
+                sample = self.env.execute_query(
+                    SQL(
+                        "SELECT p.id FROM res_partner p WHERE p.id IN (%s) "
+                        "ORDER BY p.fx_ltv DESC NULLS LAST, p.id LIMIT %s",
+                        members,
+                        PREVIEW_SAMPLE,
+                    )
+                )
+            except (UserError, ValidationError, ValueError, SyntaxError) as exc:
+                segment.preview_error = str(exc)
+                continue
+            segment.preview_count = count
+            segment.preview_partner_ids = [row[0] for row in sample]
+
+    # ------------------------------------------------------------------ constraints
+    @api.constrains("domain")
+    def _check_domain(self):
+        for segment in self:
+            segment._fx_parse_domain(check_user=self.env.user)
+
+    @api.constrains("condition_ids")
+    def _check_no_cycle(self):
+        edges = self._fx_dependency_edges()
+        cycle = find_cycle(edges)
+        if cycle:
+            names = self.browse(cycle).with_context(active_test=False)
+            labels = {s.id: s.name for s in names}
+            raise ValidationError(
+                self.env._(
+                    "Segments cannot include each other in a loop: %s.",
+                    " → ".join(labels.get(sid, str(sid)) for sid in cycle),
+                )
+            )
+
+    # ------------------------------------------------------------------ actions
+    def action_refresh(self):
+        """Recompute the members of these segments now.
+
+        Callable over XML-RPC. Returns, for one segment,
+        ``{"entered": n, "left": n, "members": n}``; for several, a list of them.
+        """
+        self.check_access("read")
+        if not self.env.user.has_group("fx_engagement.group_fx_user"):
+            raise AccessError(self.env._("Only FX users may refresh segments."))
+        results = []
+        for segment in self.sudo()._fx_sorted_for_refresh():
+            result = segment._fx_refresh()
+            results.append(result)
+        by_id = {r["segment_id"]: r for r in results}
+        ordered = [
+            {k: v for k, v in by_id[s.id].items() if k != "segment_id"} for s in self
+        ]
+        return ordered[0] if len(self) == 1 else ordered
+
+    def action_view_members(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fx_engagement.res_partner_action_trader"
+        )
+        action["domain"] = [("fx_segment_ids", "in", self.ids)]
+        action["context"] = {}
+        action["name"] = self.env._("Members of %s", self.name)
+        return action
+
+    def action_view_membership(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fx_engagement.fx_segment_membership_action"
+        )
+        action["domain"] = [("segment_id", "=", self.id)]
+        return action
+
+    def action_view_refreshes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "fx_engagement.fx_segment_refresh_action"
+        )
+        action["domain"] = [("segment_id", "=", self.id)]
+        return action
+
+    def action_create_mailing_list(self):
+        """Create a mailing list for this segment and fill it."""
+        self.ensure_one()
+        if not self.mailing_list_id:
+            self.mailing_list_id = self.env["mailing.list"].create(
+                {"name": self.env._("Segment: %s", self.name)}
+            )
+        self._fx_sync_mailing_list()
+        return True
+
+    # ------------------------------------------------------------------ business
+    def _fx_dependency_edges(self):
+        """{segment id: {ids of the segments its conditions refer to}}"""
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT segment_id, other_segment_id FROM fx_segment_condition "
+                "WHERE kind = 'segment' AND other_segment_id IS NOT NULL"
+            )
+        )
+        edges = {}
+        for segment_id, other_id in rows:
+            edges.setdefault(segment_id, set()).add(other_id)
+        return edges
+
+    def _fx_sorted_for_refresh(self):
+        order = refresh_order(self.ids, self._fx_dependency_edges())
+        return self.browse(order)
+
+    @api.model
+    def _fx_domain_context(self):
+        today = fields.Date.context_today(self)
+        return {
+            "datetime": safe_datetime,
+            "relativedelta": dateutil.relativedelta.relativedelta,
+            "context_today": lambda: today,
+            "uid": self.env.uid,
+            "user": self.env.user,
+        }
+
+    def _fx_parse_domain(self, check_user=None):
+        """The domain as a list, validated: a clear error when it is malformed,
+        names an unknown field or a field ``check_user`` may not read."""
+        self.ensure_one()
+        try:
+            domain = safe_eval(self.domain or "[]", self._fx_domain_context())
+        except Exception as exc:
+            raise ValidationError(
+                self.env._(
+                    "Segment %(name)s: the filter is not valid: %(error)s",
+                    name=self.name,
+                    error=exc,
+                )
+            ) from exc
+        if not isinstance(domain, list | tuple):
+            raise ValidationError(
+                self.env._(
+                    "Segment %s: the filter must be a list of conditions.", self.name
+                )
+            )
+        Partner = self.env["res.partner"]
+        if check_user:
+            Partner = Partner.with_user(check_user)
+        for leaf in domain:
+            if isinstance(leaf, list | tuple) and leaf and isinstance(leaf[0], str):
+                fname = leaf[0].split(".")[0]
+                if fname not in Partner._fields:
+                    raise ValidationError(
+                        self.env._(
+                            "Segment %(name)s: unknown field %(field)s in the filter.",
+                            name=self.name,
+                            field=leaf[0],
+                        )
+                    )
+                try:
+                    Partner.check_field_access_rights("read", [fname])
+                except AccessError as exc:
+                    raise ValidationError(
+                        self.env._(
+                            "Segment %(name)s: you may not filter on %(field)s.",
+                            name=self.name,
+                            field=leaf[0],
+                        )
+                    ) from exc
+        try:
+            Partner._search(list(domain))
+        except (ValueError, KeyError, TypeError, AccessError) as exc:
+            raise ValidationError(
+                self.env._(
+                    "Segment %(name)s: the filter is not valid: %(error)s",
+                    name=self.name,
+                    error=exc,
+                )
+            ) from exc
+        return list(domain)
+
+    def _fx_members_sql(self, partner_ids=None):
+        """SQL selecting the ids of the traders matching the segment now
+        (restricted to ``partner_ids`` when given)."""
+        self.ensure_one()
+        domain = [("fx_is_trader", "=", True), *self._fx_parse_domain()]
+        query = self.env["res.partner"].sudo()._search(domain)
+        conditions = [SQL("p.id IN (%s)", query.subselect())]
+        if partner_ids is not None:
+            conditions.append(SQL("p.id = ANY(%s)", list(partner_ids)))
+        now = fields.Datetime.now()
+        for condition in self.condition_ids:
+            sql = condition._fx_sql(now)
+            conditions.append(SQL("NOT (%s)", sql) if condition.negate else sql)
+        return SQL(
+            "SELECT p.id FROM res_partner p WHERE %s", SQL(" AND ").join(conditions)
+        )
+
+    def _fx_refresh(self, partner_ids=None):
+        """Write the membership difference for this segment (all traders, or only
+        ``partner_ids``); return ``{"segment_id", "entered", "left", "members"}``."""
+        self.ensure_one()
+        start = time.monotonic()
+        now = fields.Datetime.now()
+        self.env.flush_all()
+        scope = SQL("")
+        if partner_ids is not None:
+            scope = SQL("AND r.partner_id = ANY(%s)", list(partner_ids))
+        [(entered, left)] = self.env.execute_query(
+            SQL(
+                """
+                WITH new AS (%(members)s),
+                gone AS (
+                    DELETE FROM fx_segment_res_partner_rel r
+                     WHERE r.segment_id = %(seg)s %(scope)s
+                       AND NOT EXISTS (SELECT 1 FROM new WHERE new.id = r.partner_id)
+                    RETURNING r.partner_id
+                ),
+                came AS (
+                    INSERT INTO fx_segment_res_partner_rel (segment_id, partner_id)
+                    SELECT %(seg)s, id FROM new
+                    ON CONFLICT DO NOTHING
+                    RETURNING partner_id
+                ),
+                closed AS (
+                    UPDATE fx_segment_membership m
+                       SET date_left = %(now)s, write_date = %(now)s
+                      FROM gone
+                     WHERE m.segment_id = %(seg)s AND m.partner_id = gone.partner_id
+                       AND m.date_left IS NULL
+                    RETURNING 1
+                ),
+                opened AS (
+                    INSERT INTO fx_segment_membership
+                           (segment_id, partner_id, date_entered,
+                            create_uid, write_uid, create_date, write_date)
+                    SELECT %(seg)s, partner_id, %(now)s, %(uid)s, %(uid)s,
+                           %(now)s, %(now)s
+                      FROM came
+                    RETURNING 1
+                )
+                SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone)
+                """,
+                members=self._fx_members_sql(partner_ids),
+                seg=self.id,
+                scope=scope,
+                now=now,
+                uid=self.env.uid,
+            )
+        )
+        [(members,)] = self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM fx_segment_res_partner_rel WHERE segment_id = %s",
+                self.id,
+            )
+        )
+        if entered or left:
+            if self.tag_id:
+                self._fx_sync_tag()
+            if self.mailing_list_id:
+                self._fx_sync_mailing_list()
+        duration = round(time.monotonic() - start, 3)
+        values = {"member_count": members, "is_broken": False, "last_error": False}
+        if partner_ids is None:
+            values.update(last_refresh_date=now, last_refresh_duration=duration)
+            self.env["fx.segment.refresh"].create(
+                {
+                    "segment_id": self.id,
+                    "date": now,
+                    "member_count": members,
+                    "entered": entered,
+                    "left": left,
+                    "duration": duration,
+                }
+            )
+        self.with_context(tracking_disable=True).write(values)
+        self.invalidate_recordset(["member_ids"])
+        self.env["res.partner"].invalidate_model(["fx_segment_ids"])
+        self.env["fx.segment.membership"].invalidate_model()
+        return {
+            "segment_id": self.id,
+            "entered": entered,
+            "left": left,
+            "members": members,
+        }
+
+    def _fx_sync_tag(self):
+        self.ensure_one()
+        params = {"seg": self.id, "tag": self.tag_id.id}
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM res_partner_res_partner_category_rel t
+                 WHERE t.category_id = %(tag)s
+                   AND NOT EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r
+                                    WHERE r.segment_id = %(seg)s
+                                      AND r.partner_id = t.partner_id)
+                """,
+                **params,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO res_partner_res_partner_category_rel
+                       (category_id, partner_id)
+                SELECT %(tag)s, partner_id FROM fx_segment_res_partner_rel
+                 WHERE segment_id = %(seg)s
+                ON CONFLICT DO NOTHING
+                """,
+                **params,
+            )
+        )
+        self.env["res.partner"].invalidate_model(["category_id"])
+
+    def _fx_sync_mailing_list(self):
+        """Subscribe the members (one mailing contact per e-mail) and unsubscribe
+        those who left; opt-outs are kept as they are."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        params = {
+            "seg": self.id,
+            "list": self.mailing_list_id.id,
+            "now": now,
+            "uid": self.env.uid,
+        }
+        self.env.flush_all()
+        # members' e-mails, one row per normalized e-mail
+        members = SQL(
+            """
+            SELECT DISTINCT ON (p.email_normalized)
+                   p.email_normalized AS email_normalized, p.email, p.name,
+                   p.country_id
+              FROM fx_segment_res_partner_rel r
+              JOIN res_partner p ON p.id = r.partner_id
+             WHERE r.segment_id = %(seg)s AND p.email_normalized IS NOT NULL
+             ORDER BY p.email_normalized, p.id
+            """,
+            **params,
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                DELETE FROM mailing_subscription s
+                 USING mailing_contact c
+                 WHERE s.contact_id = c.id AND s.list_id = %(list)s
+                   AND NOT s.opt_out
+                   AND (c.email_normalized IS NULL OR c.email_normalized NOT IN (
+                        SELECT email_normalized FROM (%(members)s) m))
+                """,
+                members=members,
+                **params,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH m AS (%(members)s),
+                subscribed AS (
+                    SELECT c.email_normalized FROM mailing_subscription s
+                      JOIN mailing_contact c ON c.id = s.contact_id
+                     WHERE s.list_id = %(list)s
+                ),
+                missing AS (
+                    SELECT * FROM m WHERE m.email_normalized NOT IN
+                        (SELECT email_normalized FROM subscribed
+                          WHERE email_normalized IS NOT NULL)
+                ),
+                contacts AS (
+                    INSERT INTO mailing_contact
+                           (name, email, email_normalized, country_id, message_bounce,
+                            create_uid, write_uid, create_date, write_date)
+                    SELECT name, email, email_normalized, country_id, 0,
+                           %(uid)s, %(uid)s, %(now)s, %(now)s
+                      FROM missing
+                    RETURNING id
+                )
+                INSERT INTO mailing_subscription
+                       (contact_id, list_id, opt_out,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT id, %(list)s, false, %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM contacts
+                """,
+                members=members,
+                **params,
+            )
+        )
+        self.env["mailing.contact"].invalidate_model()
+        self.env["mailing.subscription"].invalidate_model()
+        self.env["mailing.list"].invalidate_model()
+
+    @api.model
+    def _fx_refresh_for_partners(self, partner_ids):
+        """After a trading-data push: refresh the on-data-change segments for the
+        traders it touched."""
+        segments = self.sudo().search([("refresh_policy", "=", "on_change")])
+        if segments and partner_ids:
+            segments._fx_refresh_isolated(partner_ids=sorted(partner_ids))
+
+    def _fx_refresh_isolated(self, partner_ids=None, notify_progress=None):
+        """Refresh each segment in its own savepoint: a broken one is flagged
+        and logged, the others go on."""
+        done = 0
+        results = []
+        ordered = self._fx_sorted_for_refresh()
+        for segment in ordered:
+            try:
+                with self.env.cr.savepoint():
+                    results.append(segment._fx_refresh(partner_ids))
+            except Exception as exc:
+                _logger.warning(
+                    "Segment %s (%s) failed to refresh: %s",
+                    segment.id,
+                    segment.name,
+                    exc,
+                )
+                self.env.invalidate_all()
+                segment.with_context(tracking_disable=True).write(
+                    {"is_broken": True, "last_error": str(exc)}
+                )
+            done += 1
+            if notify_progress:
+                notify_progress(done=done, remaining=len(ordered) - done)
+        return results
+
+    @api.model
+    def _cron_refresh(self):
+        segments = self.search([("refresh_policy", "in", ("scheduled", "on_change"))])
+        return segments._fx_refresh_isolated(
+            notify_progress=self.env["ir.cron"]._notify_progress
+        )
+
+
+class FxSegmentMembership(models.Model):
+    _name = "fx.segment.membership"
+    _description = "Segment Membership"
+    _order = "date_entered desc, id desc"
+
+    segment_id = fields.Many2one(
+        "fx.segment", required=True, index=True, ondelete="cascade"
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Trader", required=True, index=True, ondelete="cascade"
+    )
+    date_entered = fields.Datetime(string="Entered", required=True)
+    date_left = fields.Datetime(string="Left")
+    is_current = fields.Boolean(
+        compute="_compute_is_current", search="_search_is_current", string="Current"
+    )
+
+    @api.depends("date_left")
+    def _compute_is_current(self):
+        for membership in self:
+            membership.is_current = not membership.date_left
+
+    def _search_is_current(self, operator, value):
+        if operator not in ("=", "!="):
+            raise UserError(self.env._("Unsupported search on Current."))
+        current = (operator == "=") == bool(value)
+        return [("date_left", "=" if current else "!=", False)]
+
+
+class FxSegmentRefresh(models.Model):
+    _name = "fx.segment.refresh"
+    _description = "Segment Refresh"
+    _order = "date desc, id desc"
+
+    segment_id = fields.Many2one(
+        "fx.segment", required=True, index=True, ondelete="cascade"
+    )
+    date = fields.Datetime(required=True)
+    member_count = fields.Integer(string="Members", aggregator="max")
+    entered = fields.Integer()
+    left = fields.Integer()
+    duration = fields.Float(string="Duration (s)", digits=(16, 3), aggregator="avg")
