@@ -9,5 +9,6 @@ from . import fx_equity_point
 from . import fx_client_event
 from . import fx_segment
 from . import fx_segment_condition
+from . import fx_facts_queue
 from . import fx_sync
 from . import res_config_settings

@@ -21,6 +21,7 @@ from .fx_trading_account import PLATFORMS
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_LIMIT = 10000
+DEFAULT_INLINE_LIMIT = 2000  # traders; more are queued for the facts cron
 
 ACCOUNT_KEYS = {
     "platform": Field("enum", required=True, choices=tuple(p for p, _l in PLATFORMS)),
@@ -663,7 +664,21 @@ class FxSync(models.AbstractModel):
         return result, [row[0] for row in written]
 
     def _recompute(self, partner_ids):
+        """Refresh the facts (and on-data-change segments) of the touched traders
+        now, or queue them when the push is a bulk load (see fx.facts.queue)."""
         partner_ids = {pid for pid in partner_ids if pid}
-        if partner_ids:
-            self.env["res.partner"].browse(sorted(partner_ids))._fx_recompute_facts()
-            self.env["fx.segment"]._fx_refresh_for_partners(partner_ids)
+        if not partner_ids:
+            return
+        if len(partner_ids) > self._inline_limit():
+            self.env["fx.facts.queue"]._enqueue(partner_ids)
+            return
+        self.env["res.partner"].browse(sorted(partner_ids))._fx_recompute_facts()
+        self.env["fx.segment"]._fx_refresh_for_partners(partner_ids)
+
+    def _inline_limit(self):
+        value = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("fx_engagement.sync_inline_limit")
+        )
+        return int(value) if value else DEFAULT_INLINE_LIMIT

@@ -25,6 +25,14 @@ class ResConfigSettings(models.TransientModel):
         help="Most records one call of the sync API may carry.",
     )
 
+    fx_sync_inline_limit = fields.Integer(
+        string="Immediate Refresh Limit",
+        config_parameter="fx_engagement.sync_inline_limit",
+        default=2000,
+        help="A push touching at most this many traders refreshes their facts before "
+        "returning; larger (bulk) pushes queue them for the background job.",
+    )
+
     @api.constrains("fx_dormant_days", "fx_churn_days", "fx_sync_batch_limit")
     def _check_fx_settings(self):
         for settings in self:

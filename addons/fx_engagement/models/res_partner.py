@@ -16,7 +16,7 @@ from ..tools import json_recordset
 
 _logger = logging.getLogger(__name__)
 
-RECOMPUTE_CHUNK = 5000
+RECOMPUTE_CHUNK = 25000
 
 TRADER_STAGES = [
     ("lead", "Lead"),
@@ -400,13 +400,14 @@ class ResPartner(models.Model):
                         coalesce(sum(amount_company) FILTER (WHERE kind = 'bonus'), 0)
                             AS bonus
                       FROM fx_funding f JOIN live ON live.id = f.account_id
+                     WHERE f.partner_id = ANY(%(ids)s)
                      GROUP BY f.partner_id
                 ),
                 ftd AS (
                     SELECT DISTINCT ON (f.partner_id) f.partner_id,
                            f.amount_company AS amount
                       FROM fx_funding f JOIN live ON live.id = f.account_id
-                     WHERE f.kind = 'deposit'
+                     WHERE f.partner_id = ANY(%(ids)s) AND f.kind = 'deposit'
                      ORDER BY f.partner_id, f.date, f.id
                 ),
                 tr AS (
@@ -421,6 +422,7 @@ class ResPartner(models.Model):
                             FILTER (WHERE t.open_time >= %(d90)s), 0) AS vol90,
                         coalesce(sum(t.revenue_company), 0) AS revenue
                       FROM fx_trade t JOIN live ON live.id = t.account_id
+                     WHERE t.partner_id = ANY(%(ids)s)
                      GROUP BY t.partner_id
                 ),
                 ev AS (
@@ -701,6 +703,9 @@ class ResPartner(models.Model):
     def _fx_recompute_all(self, notify_progress=None):
         """Refresh the facts of every trader, in chunks."""
         start = time.monotonic()
+        [(queued_until,)] = self.env.execute_query(
+            SQL("SELECT coalesce(max(id), 0) FROM fx_facts_queue")
+        )
         ids = [
             row[0]
             for row in self.env.execute_query(
@@ -718,6 +723,10 @@ class ResPartner(models.Model):
                 notify_progress(
                     done=done + len(chunk), remaining=len(ids) - done - len(chunk)
                 )
+        # everyone queued before we started is up to date now
+        self.env.cr.execute(
+            SQL("DELETE FROM fx_facts_queue WHERE id <= %s", queued_until)
+        )
         seconds = round(time.monotonic() - start, 3)
         _logger.info(
             "Trader facts refreshed for %s traders in %.1fs (%s stage changes)",

@@ -450,3 +450,40 @@ class TestSyncApi(SyncCase):
         self.sync.push_trades(big)
         big_count = self.env.cr.sql_log_count - queries
         self.assertEqual(big_count, small_count)
+
+    def test_bulk_push_queues_facts_for_the_background_job(self):
+        self.env["ir.config_parameter"].set_param("fx_engagement.sync_inline_limit", 1)
+        cron = self.env.ref("fx_engagement.ir_cron_fx_facts_queue")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.sync.push_accounts([self.account("1001"), self.account("1002")])
+        self.sync.push_fundings(
+            [
+                self.funding("Q1", 100, "2026-11-20T10:00:00Z", login="1001"),
+                self.funding("Q2", 200, "2026-11-20T10:00:00Z", login="1002"),
+            ]
+        )
+        first, second = self.partner("C1001"), self.partner("C1002")
+        # not refreshed yet: queued, and the job is triggered
+        self.assertEqual((first | second).mapped("fx_total_deposits"), [0.0, 0.0])
+        queue = self.env["fx.facts.queue"].search([])
+        self.assertEqual(queue.partner_id, first | second)
+        self.assertGreater(
+            self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]),
+            triggers,
+        )
+        self.assertEqual(self.env["fx.facts.queue"]._cron_process(), 2)
+        self.assertEqual(first.fx_total_deposits, 100.0)
+        self.assertEqual(second.fx_total_deposits, 200.0)
+        self.assertEqual(second.fx_stage, "funded")
+        self.assertFalse(self.env["fx.facts.queue"].search([]))
+        # a full refresh empties the queue too
+        self.sync.push_fundings(
+            [
+                self.funding("Q3", 50, "2026-11-21T10:00:00Z", login="1001"),
+                self.funding("Q4", 50, "2026-11-21T10:00:00Z", login="1002"),
+            ]
+        )
+        self.assertEqual(len(self.env["fx.facts.queue"].search([])), 2)
+        self.sync.action_recompute_all()
+        self.assertFalse(self.env["fx.facts.queue"].search([]))
+        self.assertEqual(first.fx_total_deposits, 150.0)
