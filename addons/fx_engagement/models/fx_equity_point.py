@@ -5,6 +5,7 @@ class FxEquityPoint(models.Model):
     _name = "fx.equity.point"
     _description = "Daily Equity Point"
     _order = "date desc, id desc"
+    _log_access = False  # one row per account and day: kept lean
 
     account_id = fields.Many2one(
         "fx.trading.account", required=True, ondelete="cascade"

@@ -138,7 +138,7 @@ class FxSync(models.AbstractModel):
             ("status", "varchar", [r["status"] for r in rows]),
         ]
         result, _ids = self._upsert(
-            "fx_trading_account", columns, ("platform", "server", "login")
+            "fx.trading.account", columns, ("platform", "server", "login")
         )
         touched = set(partners)
         if moved:
@@ -185,7 +185,7 @@ class FxSync(models.AbstractModel):
             ("date", "timestamp", [r["at"] for r in rows]),
             ("method_fingerprint", "varchar", [r["method_fingerprint"] for r in rows]),
         ]
-        result, _ids = self._upsert("fx_funding", columns, ("source", "ref"))
+        result, _ids = self._upsert("fx.funding", columns, ("source", "ref"))
         self.env["fx.funding"].invalidate_model()
         self._recompute({a[1] for a in accounts})
         return result
@@ -225,7 +225,6 @@ class FxSync(models.AbstractModel):
             ("ticket", "varchar", [r["ticket"] for r in rows]),
             ("partner_id", "int4", [a[1] for a in accounts]),
             ("company_id", "int4", [a[2] for a in accounts]),
-            ("currency_id", "int4", [a[3] for a in accounts]),
             ("symbol", "varchar", [r["symbol"] for r in rows]),
             ("side", "varchar", [r["side"] for r in rows]),
             ("volume", "float8", [r["volume"] for r in rows]),
@@ -246,7 +245,7 @@ class FxSync(models.AbstractModel):
                 ["closed" if r["close_time"] else "open" for r in rows],
             ),
         ]
-        result, _ids = self._upsert("fx_trade", columns, ("account_id", "ticket"))
+        result, _ids = self._upsert("fx.trade", columns, ("account_id", "ticket"))
         self.env["fx.trade"].invalidate_model()
         self._recompute({a[1] for a in accounts})
         return result
@@ -271,7 +270,7 @@ class FxSync(models.AbstractModel):
             ("balance", "numeric", [r["balance"] for r in rows]),
             ("equity", "numeric", [r["equity"] for r in rows]),
         ]
-        result, _ids = self._upsert("fx_equity_point", columns, ("account_id", "date"))
+        result, _ids = self._upsert("fx.equity.point", columns, ("account_id", "date"))
         self.env["fx.equity.point"].invalidate_model()
         return result
 
@@ -319,7 +318,7 @@ class FxSync(models.AbstractModel):
             ("country_code", "varchar", [r["country"] for r in rows]),
         ]
         result, _ids = self._upsert(
-            "fx_client_event", columns, ("partner_id", "event_type", "date")
+            "fx.client.event", columns, ("partner_id", "event_type", "date")
         )
         self.env["fx.client.event"].invalidate_model()
         self._recompute(set(partners))
@@ -612,9 +611,9 @@ class FxSync(models.AbstractModel):
         touched.discard(None)
         return touched
 
-    def _upsert(self, table, columns, keys):
-        """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of the given columns,
-        writing only rows whose values changed.
+    def _upsert(self, model, columns, keys):
+        """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of the given columns into
+        ``model``'s table, writing only rows whose values changed.
 
         ``columns`` is a list of (name, type, values). Returns the API result
         dict and the ids written.
@@ -623,27 +622,30 @@ class FxSync(models.AbstractModel):
         if not count:
             return {"created": 0, "updated": 0, "unchanged": 0}, []
         names = [name for name, _type, _values in columns]
-        now = fields.Datetime.now()
-        uid = self.env.uid
-        idents = SQL(", ").join(SQL.identifier(name) for name in names)
         non_keys = [name for name in names if name not in keys]
-        target = SQL.identifier(table)
+        if self.env[model]._log_access:
+            now, uid = fields.Datetime.now(), self.env.uid
+            log_cols = SQL(", create_uid, write_uid, create_date, write_date")
+            log_values = SQL(", %s, %s, %s, %s", uid, uid, now, now)
+            log_sets = SQL(
+                ", write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date"
+            )
+        else:
+            log_cols = log_values = log_sets = SQL("")
+        idents = SQL(", ").join(SQL.identifier(name) for name in names)
         query = SQL(
             """
-            INSERT INTO %(table)s AS t
-                   (%(cols)s, create_uid, write_uid, create_date, write_date)
-            SELECT %(cols)s, %(uid)s, %(uid)s, %(now)s, %(now)s
-              FROM %(rows)s
-            ON CONFLICT (%(keys)s) DO UPDATE
-               SET %(sets)s, write_uid = EXCLUDED.write_uid,
-                   write_date = EXCLUDED.write_date
+            INSERT INTO %(table)s AS t (%(cols)s %(log_cols)s)
+            SELECT %(cols)s %(log_values)s FROM %(rows)s
+            ON CONFLICT (%(keys)s) DO UPDATE SET %(sets)s %(log_sets)s
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
             RETURNING t.id, (xmax = 0)
             """,
-            table=target,
+            table=SQL.identifier(self.env[model]._table),
             cols=idents,
-            uid=uid,
-            now=now,
+            log_cols=log_cols,
+            log_values=log_values,
+            log_sets=log_sets,
             rows=json_recordset(columns),
             keys=SQL(", ").join(SQL.identifier(k) for k in keys),
             sets=SQL(", ").join(
