@@ -85,7 +85,6 @@ class FxSegment(models.Model):
     )
     mailing_list_id = fields.Many2one(
         "mailing.list",
-        string="Mailing List",
         copy=False,
         help="Kept in sync with the members at each refresh (members with an e-mail).",
     )

@@ -39,12 +39,10 @@ class FxSegmentCondition(models.Model):
         help="Length of the window ending now; for strategies, 0 means ever.",
     )
     symbol = fields.Char(help="Instrument symbol, e.g. XAUUSD.")
-    strategy_id = fields.Many2one("fx.strategy", string="Strategy")
+    strategy_id = fields.Many2one("fx.strategy")
     risk = fields.Integer(string="Churn Risk", default=60)
     stage = fields.Selection(TRADER_STAGES)
-    other_segment_id = fields.Many2one(
-        "fx.segment", string="Other Segment", ondelete="restrict"
-    )
+    other_segment_id = fields.Many2one("fx.segment", ondelete="restrict")
     description = fields.Char(compute="_compute_description")
 
     @api.depends(

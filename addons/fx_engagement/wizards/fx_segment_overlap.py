@@ -6,8 +6,8 @@ class FxSegmentOverlap(models.TransientModel):
     _name = "fx.segment.overlap"
     _description = "Segment Overlap"
 
-    segment_a_id = fields.Many2one("fx.segment", string="Segment A", required=True)
-    segment_b_id = fields.Many2one("fx.segment", string="Segment B", required=True)
+    segment_a_id = fields.Many2one("fx.segment", required=True)
+    segment_b_id = fields.Many2one("fx.segment", required=True)
     count_a = fields.Integer(string="In A", compute="_compute_counts")
     count_b = fields.Integer(string="In B", compute="_compute_counts")
     count_both = fields.Integer(string="In Both", compute="_compute_counts")
