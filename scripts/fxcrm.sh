@@ -30,7 +30,9 @@ die() {
     exit 2
 }
 
-is_odoo18() { "$1" -c 'import sys, odoo.release as r; sys.exit(r.version_info[0] != 18)' >/dev/null 2>&1; }
+# Odoo 18 importable as a regular package (odoo.tools too: an addon wheel installed
+# into site-packages/odoo/addons must not shadow it as a namespace package)
+is_odoo18() { "$1" -c 'import sys, odoo.tools, odoo.release as r; sys.exit(r.version_info[0] != 18)' >/dev/null 2>&1; }
 
 # --- Odoo --------------------------------------------------------------------------
 find_python() {
@@ -113,7 +115,10 @@ install_odoo() {
     echo 'setuptools<70' >"$cons"
     PIP_CONSTRAINT=$cons "$VENV/bin/pip" install -q -r "$reqs" phonenumbers ||
         die "installing Odoo's requirements failed (see pip's message above)."
-    PIP_CONSTRAINT=$cons "$VENV/bin/pip" install -q --no-deps -e "$src" >/dev/null ||
+    # compat mode: a plain .pth entry, so that OCA addon wheels (odoo/addons/...)
+    # installed later extend Odoo's addons instead of shadowing the odoo package
+    PIP_CONSTRAINT=$cons "$VENV/bin/pip" install -q --no-deps -e "$src" \
+        --config-settings editable_mode=compat >/dev/null ||
         die "installing Odoo from $src failed."
     is_odoo18 "$VENV/bin/python" || die "Odoo was installed into $VENV but cannot be imported."
 }
