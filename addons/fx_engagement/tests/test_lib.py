@@ -5,6 +5,11 @@ from datetime import datetime, timedelta
 
 from odoo.addons.fx_engagement.lib.churn import churn_risk
 from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
+from odoo.addons.fx_engagement.lib.stats import (
+    Variant,
+    decide_winner,
+    two_proportion_z_test,
+)
 from odoo.addons.fx_engagement.lib.validation import (
     BatchError,
     Field,
@@ -262,3 +267,55 @@ class TestChurnRisk(unittest.TestCase):
             withdrawals_90d=5000.0,
         )
         self.assertEqual(score, 100)
+
+
+class TestStats(unittest.TestCase):
+    def test_two_proportion_z_test_by_hand(self):
+        # A: 100/1000 = 10%, B: 130/1000 = 13%; pooled 11.5%
+        # se = sqrt(.115 * .885 * (2/1000)) = 0.014267; z = .03 / se = 2.1028
+        z, p = two_proportion_z_test(100, 1000, 130, 1000)
+        self.assertAlmostEqual(z, 2.1028, places=3)
+        self.assertAlmostEqual(p, 0.03548, places=4)
+        z, p = two_proportion_z_test(130, 1000, 100, 1000)
+        self.assertAlmostEqual(z, -2.1028, places=3)
+        self.assertEqual(two_proportion_z_test(0, 50, 0, 50), (0.0, 1.0))
+        with self.assertRaises(ValueError):
+            two_proportion_z_test(5, 0, 1, 10)
+
+    def test_clear_winner(self):
+        decision = decide_winner(
+            [Variant("A", 1000, 100), Variant("B", 1000, 130)], min_sample=100
+        )
+        self.assertEqual(decision.winner, "B")
+        self.assertAlmostEqual(decision.p_value, 0.03548, places=4)
+        self.assertEqual(decision.reason, "significant at 95%")
+        # at 99% the same data is not enough
+        decision = decide_winner(
+            [Variant("A", 1000, 100), Variant("B", 1000, 130)], confidence=0.99
+        )
+        self.assertIsNone(decision.winner)
+        self.assertEqual(decision.reason, "no significant difference")
+
+    def test_tie_and_small_samples_stay_undecided(self):
+        tie = decide_winner([Variant("A", 500, 50), Variant("B", 500, 52)])
+        self.assertIsNone(tie.winner)
+        self.assertEqual(tie.reason, "no significant difference")
+        small = decide_winner([Variant("A", 40, 0), Variant("B", 500, 400)])
+        self.assertIsNone(small.winner)
+        self.assertEqual(small.reason, "not enough participants yet (40 < 100)")
+
+    def test_three_variants_best_must_beat_all(self):
+        # C beats A clearly but not B
+        decision = decide_winner(
+            [Variant("A", 1000, 100), Variant("B", 1000, 140), Variant("C", 1000, 150)]
+        )
+        self.assertIsNone(decision.winner)
+
+    def test_amounts(self):
+        # deposits per participant: A mean 10 (sd 30), B mean 20 (sd 30), n=400
+        a = Variant("A", 400, 400 * 10, 400 * (30**2 + 10**2))
+        b = Variant("B", 400, 400 * 20, 400 * (30**2 + 20**2))
+        decision = decide_winner([a, b], amounts=True)
+        # se = sqrt(900/400 * 2) = 2.1213; z = 4.714
+        self.assertEqual(decision.winner, "B")
+        self.assertLess(decision.p_value, 0.0001)

@@ -1,0 +1,98 @@
+"""A/B test statistics (DOMAIN.md): declare a winner only when significant."""
+
+import math
+from dataclasses import dataclass
+
+
+def normal_cdf(x):
+    return 0.5 * (1.0 + math.erf(x / math.sqrt(2.0)))
+
+
+def two_proportion_z_test(successes_a, n_a, successes_b, n_b):
+    """Two-sided two-proportion z-test with a pooled proportion.
+
+    Returns ``(z, p_value)``; ``z`` is positive when B converts better than A.
+    With no variance at all (both 0% or both 100%) the test says nothing:
+    ``(0.0, 1.0)``.
+    """
+    if n_a <= 0 or n_b <= 0:
+        raise ValueError("both groups need at least one participant")
+    if not (0 <= successes_a <= n_a and 0 <= successes_b <= n_b):
+        raise ValueError("successes must be between 0 and the group size")
+    p_a, p_b = successes_a / n_a, successes_b / n_b
+    pooled = (successes_a + successes_b) / (n_a + n_b)
+    variance = pooled * (1 - pooled) * (1 / n_a + 1 / n_b)
+    if variance == 0:
+        return 0.0, 1.0
+    z = (p_b - p_a) / math.sqrt(variance)
+    return z, 2 * (1 - normal_cdf(abs(z)))
+
+
+def welch_z_test(mean_a, var_a, n_a, mean_b, var_b, n_b):
+    """Large-sample test of a difference of means (e.g. attributed deposits per
+    participant), the normal approximation of Welch's t-test: ``(z, p_value)``."""
+    if n_a <= 1 or n_b <= 1:
+        raise ValueError("both groups need at least two participants")
+    standard_error = math.sqrt(var_a / n_a + var_b / n_b)
+    if standard_error == 0:
+        return 0.0, 1.0
+    z = (mean_b - mean_a) / standard_error
+    return z, 2 * (1 - normal_cdf(abs(z)))
+
+
+@dataclass(frozen=True)
+class Variant:
+    key: object
+    n: int
+    successes: float  # count for proportions, sum for amounts
+    sum_squares: float = 0.0  # for amounts: sum of squared values
+
+
+@dataclass(frozen=True)
+class Decision:
+    winner: object  # the key of the winning variant, or None
+    p_value: float
+    reason: str
+
+
+def decide_winner(variants, *, confidence=0.95, min_sample=100, amounts=False):
+    """Pick the best variant if it beats every other one significantly.
+
+    ``variants`` are :class:`Variant` (a holdout group is not a variant). The best
+    one by rate (or mean amount) wins only when each group has at least
+    ``min_sample`` participants and the test against every other variant has
+    ``p < 1 - confidence``; otherwise no winner, with the reason.
+    """
+    if len(variants) < 2:
+        return Decision(None, 1.0, "needs at least two variants")
+    small = [v for v in variants if v.n < min_sample]
+    if small:
+        return Decision(
+            None,
+            1.0,
+            f"not enough participants yet ({min(v.n for v in small)} < {min_sample})",
+        )
+
+    def rate(v):
+        return v.successes / v.n
+
+    best = max(variants, key=rate)
+    worst_p = 0.0
+    for other in variants:
+        if other is best:
+            continue
+        if amounts:
+            mean_o, mean_b = rate(other), rate(best)
+            var_o = max(0.0, other.sum_squares / other.n - mean_o**2)
+            var_b = max(0.0, best.sum_squares / best.n - mean_b**2)
+            _z, p = welch_z_test(mean_o, var_o, other.n, mean_b, var_b, best.n)
+        else:
+            _z, p = two_proportion_z_test(
+                other.successes, other.n, best.successes, best.n
+            )
+        worst_p = max(worst_p, p)
+    if rate(best) > max(rate(v) for v in variants if v is not best) and worst_p < (
+        1 - confidence
+    ):
+        return Decision(best.key, worst_p, f"significant at {confidence:.0%}")
+    return Decision(None, worst_p, "no significant difference")
