@@ -7,7 +7,7 @@
     "website": "https://github.com/fxcrm/fxcrm",
     "author": "FX CRM",
     "license": "LGPL-3",
-    "depends": ["crm", "mass_mailing_crm"],
+    "depends": ["crm", "mass_mailing_crm", "mass_mailing_sms"],
     "data": [
         "security/fx_engagement_groups.xml",
         "security/ir.model.access.csv",
@@ -24,11 +24,12 @@
         "views/fx_equity_point_views.xml",
         "views/fx_client_event_views.xml",
         "views/fx_segment_views.xml",
+        "views/fx_campaign_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/fx_engagement_menus.xml",
     ],
-    "demo": ["demo/res_partner_demo.xml"],
+    "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
     "application": False,
     "installable": True,
 }

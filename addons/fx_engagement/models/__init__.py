@@ -12,3 +12,7 @@ from . import fx_segment_condition
 from . import fx_facts_queue
 from . import fx_sync
 from . import res_config_settings
+from . import mailing_mailing
+from . import fx_campaign
+from . import fx_campaign_step
+from . import fx_campaign_participant

@@ -33,6 +33,41 @@ class ResConfigSettings(models.TransientModel):
         "returning; larger (bulk) pushes queue them for the background job.",
     )
 
+    fx_cap_messages = fields.Integer(
+        string="Marketing Messages Cap",
+        config_parameter="fx_engagement.cap_messages",
+        default=3,
+        help="At most this many marketing messages per trader in the window, across "
+        "all campaigns, mass mailings and channels (0: no cap).",
+    )
+    fx_cap_days = fields.Integer(
+        string="Cap Window (days)", config_parameter="fx_engagement.cap_days", default=7
+    )
+    fx_quiet_start = fields.Float(
+        string="Quiet Hours From",
+        config_parameter="fx_engagement.quiet_start",
+        default=21.0,
+        help="No marketing message between these hours, in the trader's time zone.",
+    )
+    fx_quiet_end = fields.Float(
+        string="Quiet Hours To", config_parameter="fx_engagement.quiet_end", default=8.0
+    )
+
+    @api.constrains("fx_cap_messages", "fx_cap_days", "fx_quiet_start", "fx_quiet_end")
+    def _check_fx_campaign_settings(self):
+        for settings in self:
+            if settings.fx_cap_messages < 0 or settings.fx_cap_days < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The cap needs a positive window and a count of 0 or more."
+                    )
+                )
+            for hour in (settings.fx_quiet_start, settings.fx_quiet_end):
+                if not 0 <= hour < 24:
+                    raise ValidationError(
+                        self.env._("Quiet hours are hours of the day, from 0 to 23:59.")
+                    )
+
     @api.constrains("fx_dormant_days", "fx_churn_days", "fx_sync_batch_limit")
     def _check_fx_settings(self):
         for settings in self:

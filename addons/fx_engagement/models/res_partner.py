@@ -52,6 +52,12 @@ class ResPartner(models.Model):
         copy=False,
         help="The broker's own client identifier (back office / trading platform).",
     )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        index="btree_not_null",
+        help="Team in charge of the trader (set by hand or by a campaign step).",
+    )
     fx_currency_id = fields.Many2one(
         "res.currency",
         string="Reporting Currency",

@@ -3,3 +3,4 @@ from . import test_trader_profile
 from . import test_sync_api
 from . import test_lifecycle
 from . import test_segment
+from . import test_campaign

@@ -1,0 +1,499 @@
+import logging
+from datetime import datetime, time, timedelta
+
+import pytz
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL, html2plaintext
+
+_logger = logging.getLogger(__name__)
+
+ACTIONS = [
+    ("email", "Send e-mail"),
+    ("sms", "Send SMS"),
+    ("activity", "Schedule an activity"),
+    ("assign", "Assign salesperson / team"),
+    ("tag_add", "Add a tag"),
+    ("tag_remove", "Remove a tag"),
+    ("opportunity", "Create an opportunity"),
+    ("bonus", "Record a bonus offer"),
+    ("note", "Post an internal note"),
+    ("server_action", "Run a server action"),
+]
+MESSAGE_ACTIONS = ("email", "sms")
+CONDITIONS = [
+    ("none", "Always"),
+    ("not_opened", "Did not open the previous e-mail"),
+    ("not_clicked", "Did not click the previous e-mail"),
+    ("no_deposit", "No deposit since entering"),
+    ("no_trade", "No trade since entering"),
+    ("in_segment", "Still in the campaign's segment"),
+]
+
+
+class FxCampaignStep(models.Model):
+    _name = "fx.campaign.step"
+    _description = "Campaign Step"
+    _order = "sequence, id"
+
+    campaign_id = fields.Many2one(
+        "fx.campaign", required=True, index=True, ondelete="cascade"
+    )
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True)
+    wait_value = fields.Integer(
+        string="Wait", default=0, help="Wait this long after the previous step."
+    )
+    wait_unit = fields.Selection(
+        [("hours", "Hours"), ("days", "Days")], default="days", required=True
+    )
+    condition = fields.Selection(CONDITIONS, default="none", required=True)
+    action_type = fields.Selection(ACTIONS, required=True, default="email")
+    is_transactional = fields.Boolean(
+        string="Transactional",
+        help="Service messages (e.g. KYC reminders) are exempt from the frequency "
+        "cap and quiet hours; consent still applies.",
+    )
+    mailing_id = fields.Many2one(
+        "mailing.mailing",
+        string="Content",
+        copy=False,
+        help="The e-mail or SMS sent by this step (Odoo mass mailing: tracked opens, "
+        "clicks, bounces, unsubscribes; blacklist honoured).",
+    )
+    subject = fields.Char(help="E-mail subject, used to create the content.")
+    body = fields.Html(help="E-mail or SMS text, used to create the content.")
+    variant_ids = fields.One2many("fx.campaign.variant", "step_id", copy=False)
+    activity_type_id = fields.Many2one("mail.activity.type")
+    activity_summary = fields.Char()
+    activity_days = fields.Integer(string="Activity Due In (days)", default=1)
+    user_id = fields.Many2one("res.users", string="Salesperson")
+    team_id = fields.Many2one("crm.team", string="Sales Team")
+    tag_id = fields.Many2one("res.partner.category")
+    bonus_amount = fields.Monetary(currency_field="currency_id")
+    bonus_description = fields.Char()
+    currency_id = fields.Many2one(related="campaign_id.currency_id")
+    note = fields.Html(string="Internal Note")
+    server_action_id = fields.Many2one(
+        "ir.actions.server", domain=[("model_id.model", "=", "res.partner")]
+    )
+    log_count = fields.Integer(compute="_compute_log_count")
+
+    def _compute_log_count(self):
+        counts = dict(
+            self.env["fx.campaign.log"]._read_group(
+                [("step_id", "in", self.ids)], ["step_id"], ["__count"]
+            )
+        )
+        for step in self:
+            step.log_count = counts.get(step, 0)
+
+    def _fx_wait(self):
+        self.ensure_one()
+        unit = "hours" if self.wait_unit == "hours" else "days"
+        return timedelta(**{unit: self.wait_value})
+
+    def _fx_ensure_content(self):
+        """Message steps get their mass mailing (and one per A/B variant)."""
+        for step in self.filtered(lambda s: s.action_type in MESSAGE_ACTIONS):
+            if not step.mailing_id:
+                step.mailing_id = step._fx_new_mailing(step.subject, step.body)
+            for variant in step.variant_ids.filtered(lambda v: not v.mailing_id):
+                variant.mailing_id = step._fx_new_mailing(
+                    variant.subject or step.subject, variant.body or step.body
+                )
+
+    def _fx_new_mailing(self, subject, body):
+        self.ensure_one()
+        campaign = self.campaign_id
+        values = {
+            "subject": subject or self.name,
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": "[]",
+            "campaign_id": campaign.utm_campaign_id.id,
+            "user_id": campaign.user_id.id,
+            "fx_is_transactional": self.is_transactional,
+        }
+        if self.action_type == "sms":
+            values.update(
+                mailing_type="sms",
+                body_plaintext=html2plaintext(body or "") or subject or self.name,
+            )
+        else:
+            values.update(mailing_type="mail", body_html=body or "")
+        return self.env["mailing.mailing"].sudo().create(values)
+
+    def action_edit_content(self):
+        self.ensure_one()
+        self._fx_ensure_content()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": self.mailing_id.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------ execution
+    def _fx_execute(self, participants, now):
+        """Run this step for a batch of due participants of one campaign."""
+        self.ensure_one()
+        campaign = self.campaign_id
+        Log = self.env["fx.campaign.log"]
+        participants = participants._fx_exit_left_segment(now)
+        if not participants:
+            return
+        passed = self._fx_filter_condition(participants)
+        skipped = participants - passed
+        if skipped:
+            Log._fx_record(skipped, self, "skipped", self.env._("condition not met"))
+            skipped._fx_advance(self, now)
+        if not passed:
+            return
+        if self.action_type in MESSAGE_ACTIONS:
+            self._fx_send(passed, now)
+            return
+        try:
+            with self.env.cr.savepoint():
+                self._fx_run_action(passed)
+            Log._fx_record(passed, self, "done")
+            passed._fx_advance(self, now)
+        except Exception:
+            for participant in passed:
+                participant._fx_run_one(self, now)
+        campaign.invalidate_recordset()
+
+    def _fx_filter_condition(self, participants):
+        """The participants meeting the step's condition (set-based)."""
+        condition = self.condition
+        if condition == "none":
+            return participants
+        ids = participants.ids
+        if condition in ("not_opened", "not_clicked"):
+            previous = self.campaign_id.step_ids.filtered(
+                lambda s: s.sequence < self.sequence and s.action_type == "email"
+            ).sorted("sequence")[-1:]
+            if not previous:
+                return participants
+            mailings = (previous.mailing_id | previous.variant_ids.mailing_id).ids
+            column = SQL(
+                "open_datetime" if condition == "not_opened" else "links_click_datetime"
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT cp.id FROM fx_campaign_participant cp "
+                    "WHERE cp.id = ANY(%s) "
+                    "AND NOT EXISTS (SELECT 1 FROM mailing_trace t "
+                    "WHERE t.model = 'res.partner' AND t.res_id = cp.partner_id "
+                    "AND t.mass_mailing_id = ANY(%s) AND t.%s IS NOT NULL)",
+                    ids,
+                    mailings,
+                    column,
+                )
+            )
+        elif condition in ("no_deposit", "no_trade"):
+            table, column, extra = (
+                ("fx_funding", "date", SQL("AND f.kind = 'deposit'"))
+                if condition == "no_deposit"
+                else ("fx_trade", "open_time", SQL(""))
+            )
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT cp.id FROM fx_campaign_participant cp "
+                    "WHERE cp.id = ANY(%s) "
+                    "AND NOT EXISTS (SELECT 1 FROM %s f WHERE f.partner_id = "
+                    "cp.partner_id AND f.%s >= cp.enrolled_date %s)",
+                    ids,
+                    SQL.identifier(table),
+                    SQL.identifier(column),
+                    extra,
+                )
+            )
+        else:  # in_segment
+            segment = self.campaign_id.segment_id
+            if not segment:
+                return participants
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT cp.id FROM fx_campaign_participant cp "
+                    "WHERE cp.id = ANY(%s) "
+                    "AND EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r "
+                    "WHERE r.partner_id = cp.partner_id AND r.segment_id = %s)",
+                    ids,
+                    segment.id,
+                )
+            )
+        return participants.browse([row[0] for row in rows])
+
+    def _fx_send(self, participants, now):
+        """Holdout, A/B, consent, quiet hours and cap, then one mass-mailing send
+        per variant for everyone left."""
+        Log = self.env["fx.campaign.log"]
+        campaign = self.campaign_id
+        holdout = participants.filtered("is_holdout")
+        if holdout:
+            Log._fx_record(holdout, self, "skipped", self.env._("holdout group"))
+            holdout._fx_advance(self, now)
+        participants -= holdout
+        if self.variant_ids and not campaign.ab_decided:
+            waiting = participants.filtered(lambda p: not p.variant_id)
+            if waiting:
+                waiting.write({"state": "waiting"})
+                participants -= waiting
+        blocked = self._fx_without_consent(participants)
+        if blocked:
+            Log._fx_record(
+                blocked, self, "blocked", self.env._("no consent for this channel")
+            )
+            blocked._fx_exit("unsubscribed", now)
+        participants -= blocked
+        if not self.is_transactional:
+            deferred = self._fx_in_quiet_hours(participants, now)
+            participants -= deferred
+            capped = self._fx_over_cap(participants, now)
+            if capped:
+                Log._fx_record(
+                    capped, self, "capped", self.env._("frequency cap reached")
+                )
+                capped._fx_exit("capped", now)
+            participants -= capped
+        if not participants:
+            return
+        self._fx_ensure_content()
+        for variant, group in participants.grouped("variant_id").items():
+            mailing = (
+                variant.mailing_id
+                if variant and variant.step_id == self
+                else self.mailing_id
+            )
+            # already sent by a run that died before its bookkeeping: never twice
+            already = {
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT res_id FROM mailing_trace WHERE mass_mailing_id = %s "
+                        "AND model = 'res.partner' AND res_id = ANY(%s)",
+                        mailing.id,
+                        group.partner_id.ids,
+                    )
+                )
+            }
+            partner_ids = [pid for pid in group.partner_id.ids if pid not in already]
+            try:
+                if partner_ids:
+                    with self.env.cr.savepoint():
+                        if self.action_type == "sms":
+                            mailing.action_send_sms(partner_ids)
+                        else:
+                            mailing.action_send_mail(partner_ids)
+            except Exception as exc:
+                _logger.warning("Campaign step %s failed to send: %s", self.id, exc)
+                Log._fx_record(group, self, "failed", str(exc))
+                group.write({"last_error": str(exc)})
+                continue
+            Log._fx_record(
+                group,
+                self,
+                "sent",
+                variant=variant if variant.step_id == self else None,
+                mailing=mailing,
+            )
+            group._fx_advance(self, now)
+
+    def _fx_without_consent(self, participants):
+        if not participants:
+            return participants
+        if self.action_type == "sms":
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT cp.id FROM fx_campaign_participant cp
+                      JOIN res_partner p ON p.id = cp.partner_id
+                     WHERE cp.id = ANY(%s) AND (
+                           coalesce(p.phone_sanitized, '') = ''
+                        OR EXISTS (SELECT 1 FROM phone_blacklist b
+                                    WHERE b.number = p.phone_sanitized AND b.active))
+                    """,
+                    participants.ids,
+                )
+            )
+        else:
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT cp.id FROM fx_campaign_participant cp
+                      JOIN res_partner p ON p.id = cp.partner_id
+                     WHERE cp.id = ANY(%s) AND (
+                           p.email_normalized IS NULL
+                        OR EXISTS (SELECT 1 FROM mail_blacklist b
+                                    WHERE b.email = p.email_normalized AND b.active)
+                        OR coalesce(p.message_bounce, 0) >= %s)
+                    """,
+                    participants.ids,
+                    self.env["fx.campaign.participant"]._fx_bounce_limit(),
+                )
+            )
+        return participants.browse([row[0] for row in rows])
+
+    def _fx_in_quiet_hours(self, participants, now):
+        """Defer the participants for whom it is night: their next action moves to
+        the end of the quiet hours in their time zone."""
+        start, end = self.env["fx.campaign.participant"]._fx_quiet_hours()
+        if start == end or not participants:
+            return participants.browse()
+        deferred = {}
+        utc_now = pytz.utc.localize(now)
+        by_tz = participants.grouped(lambda p: p.partner_id.tz or "UTC")
+        for tz_name, group in by_tz.items():
+            try:
+                tz = pytz.timezone(tz_name)
+            except pytz.UnknownTimeZoneError:
+                tz = pytz.utc
+            local = utc_now.astimezone(tz)
+            hour = local.hour + local.minute / 60
+            quiet = start <= hour < end if start < end else hour >= start or hour < end
+            if not quiet:
+                continue
+            resume_day = local.date() if hour < end else local.date() + timedelta(1)
+            resume = tz.localize(datetime.combine(resume_day, time(int(end))))
+            deferred[resume.astimezone(pytz.utc).replace(tzinfo=None)] = group
+        result = participants.browse()
+        for resume, group in deferred.items():
+            self.env["fx.campaign.log"]._fx_record(
+                group,
+                self,
+                "deferred",
+                self.env._("quiet hours: sent at %s UTC", resume),
+            )
+            group.write({"next_action_date": resume})
+            result |= group
+        return result
+
+    def _fx_over_cap(self, participants, now):
+        """Participants who already got the maximum of marketing messages in the
+        rolling window, across all campaigns, mass mailings and channels."""
+        limit, days = self.env["fx.campaign.participant"]._fx_cap()
+        if not limit or not participants:
+            return participants.browse()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT cp.id FROM fx_campaign_participant cp
+                  JOIN (SELECT t.res_id, count(*) AS n FROM mailing_trace t
+                          JOIN mailing_mailing m ON m.id = t.mass_mailing_id
+                         WHERE t.model = 'res.partner' AND t.res_id = ANY(%(partners)s)
+                           AND t.create_date >= %(since)s
+                           AND t.trace_status != 'cancel'
+                           AND NOT coalesce(m.fx_is_transactional, false)
+                         GROUP BY t.res_id) sent ON sent.res_id = cp.partner_id
+                 WHERE cp.id = ANY(%(ids)s) AND sent.n >= %(limit)s
+                """,
+                partners=participants.partner_id.ids,
+                since=now - timedelta(days=days),
+                ids=participants.ids,
+                limit=limit,
+            )
+        )
+        return participants.browse([row[0] for row in rows])
+
+    def _fx_run_action(self, participants):
+        """The non-message actions, for a whole batch at once."""
+        partners = participants.partner_id
+        action = self.action_type
+        if action == "activity":
+            activity_type = self.activity_type_id or self.env.ref(
+                "mail.mail_activity_data_todo"
+            )
+            deadline = fields.Date.context_today(self) + timedelta(
+                days=self.activity_days
+            )
+            model_id = self.env["ir.model"]._get_id("res.partner")
+            self.env["mail.activity"].create(
+                [
+                    {
+                        "res_model_id": model_id,
+                        "res_id": partner.id,
+                        "activity_type_id": activity_type.id,
+                        "summary": self.activity_summary or self.name,
+                        "date_deadline": deadline,
+                        "user_id": (partner.user_id or self.campaign_id.user_id).id,
+                    }
+                    for partner in partners
+                ]
+            )
+        elif action == "assign":
+            values = {}
+            if self.user_id:
+                values["user_id"] = self.user_id.id
+            if self.team_id:
+                values["team_id"] = self.team_id.id
+            partners.write(values)
+        elif action == "tag_add":
+            partners.write({"category_id": [(4, self.tag_id.id)]})
+        elif action == "tag_remove":
+            partners.write({"category_id": [(3, self.tag_id.id)]})
+        elif action == "opportunity":
+            self.env["crm.lead"].create(
+                [
+                    {
+                        "name": f"{self.name} - {partner.name}",
+                        "type": "opportunity",
+                        "partner_id": partner.id,
+                        "user_id": (partner.user_id or self.campaign_id.user_id).id,
+                        "campaign_id": self.campaign_id.utm_campaign_id.id,
+                    }
+                    for partner in partners
+                ]
+            )
+        elif action == "bonus":
+            self.env["fx.bonus.offer"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "campaign_id": self.campaign_id.id,
+                        "step_id": self.id,
+                        "amount": self.bonus_amount,
+                        "description": self.bonus_description or self.name,
+                        "is_test": self.campaign_id.is_test,
+                    }
+                    for partner in partners
+                ]
+            )
+        elif action == "note":
+            body = self.note or self.name
+            for partner in partners:
+                partner.message_post(
+                    body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+                )
+        elif action == "server_action":
+            self.server_action_id.with_context(
+                active_model="res.partner",
+                active_ids=partners.ids,
+                active_id=partners[:1].id,
+            ).run()
+
+
+class FxCampaignVariant(models.Model):
+    _name = "fx.campaign.variant"
+    _description = "Campaign A/B Variant"
+    _order = "sequence, id"
+
+    step_id = fields.Many2one(
+        "fx.campaign.step", required=True, index=True, ondelete="cascade"
+    )
+    campaign_id = fields.Many2one(related="step_id.campaign_id", store=True, index=True)
+    sequence = fields.Integer(default=10)
+    name = fields.Char(required=True, default="A")
+    split_pct = fields.Integer(string="Split (%)", default=50)
+    subject = fields.Char()
+    body = fields.Html()
+    mailing_id = fields.Many2one("mailing.mailing", string="Content", copy=False)
+
+    @api.constrains("split_pct")
+    def _check_split(self):
+        for variant in self:
+            if not 0 < variant.split_pct <= 100:
+                raise ValidationError(
+                    self.env._("A variant's split must be between 1% and 100%.")
+                )

@@ -1,0 +1,1 @@
+from . import fx_campaign_report
