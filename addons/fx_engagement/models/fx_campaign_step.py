@@ -280,18 +280,14 @@ class FxCampaignStep(models.Model):
                 )
             }
             partner_ids = [pid for pid in group.partner_id.ids if pid not in already]
-            try:
-                if partner_ids:
-                    with self.env.cr.savepoint():
-                        if self.action_type == "sms":
-                            mailing.action_send_sms(partner_ids)
-                        else:
-                            mailing.action_send_mail(partner_ids)
-            except Exception as exc:
-                _logger.warning("Campaign step %s failed to send: %s", self.id, exc)
-                Log._fx_record(group, self, "failed", str(exc))
-                group.write({"last_error": str(exc)})
-                continue
+            # No savepoint here: outside tests, Odoo's mass mailing commits its
+            # queue in batches. Per-recipient problems become failed traces; an
+            # error for the whole mailing (e.g. a template that does not render)
+            # fails the run, and the next run resumes without mailing anyone twice.
+            if partner_ids and self.action_type == "sms":
+                mailing.action_send_sms(partner_ids)
+            elif partner_ids:
+                mailing.action_send_mail(partner_ids)
             Log._fx_record(
                 group,
                 self,
