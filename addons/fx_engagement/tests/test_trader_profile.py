@@ -164,3 +164,45 @@ class TestTraderProfile(TransactionCase):
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError):
             with self.env.cr.savepoint():
                 self.env["fx.instrument"].create({"name": "XAUUSD_T"})
+
+
+class TestTraderRecordRules(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.anna = new_test_user(
+            cls.env, login="rr_anna", groups="fx_engagement.group_fx_user"
+        )
+        cls.ben = new_test_user(
+            cls.env, login="rr_ben", groups="fx_engagement.group_fx_user"
+        )
+        cls.boss = new_test_user(
+            cls.env, login="rr_boss", groups="fx_engagement.group_fx_manager"
+        )
+        Partner = cls.env["res.partner"]
+        cls.annas = Partner.create(
+            {"name": "Anna's trader", "fx_is_trader": True, "user_id": cls.anna.id}
+        )
+        cls.bens = Partner.create(
+            {"name": "Ben's trader", "fx_is_trader": True, "user_id": cls.ben.id}
+        )
+        cls.free = Partner.create({"name": "Unassigned trader", "fx_is_trader": True})
+        cls.supplier = Partner.create({"name": "Supplier", "user_id": cls.ben.id})
+        cls.everyone = cls.annas | cls.bens | cls.free | cls.supplier
+
+    def visible(self, user):
+        return (
+            self.env["res.partner"]
+            .with_user(user)
+            .search([("id", "in", self.everyone.ids)])
+        )
+
+    def test_salespeople_see_own_and_unassigned_traders(self):
+        self.assertEqual(
+            self.visible(self.anna), self.annas | self.free | self.supplier
+        )
+        self.assertEqual(self.visible(self.ben), self.bens | self.free | self.supplier)
+        self.assertEqual(self.visible(self.boss), self.everyone)
+        with self.assertRaises(AccessError), mute_logger("odoo.addons.base.models"):
+            self.bens.with_user(self.anna).read(["name"])
