@@ -3,6 +3,8 @@ import logging
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import json_recordset
+
 _logger = logging.getLogger(__name__)
 
 DEFAULT_CAP = (3, 7)  # messages, days
@@ -210,26 +212,40 @@ class FxCampaignLog(models.Model):
     def _fx_record(
         self, participants, step, result, detail=None, variant=None, mailing=None
     ):
+        """One history line per participant, written set-based (a campaign step
+        may run for tens of thousands of traders at once)."""
         if not participants:
             return
-        now = fields.Datetime.now()
-        self.create(
-            [
-                {
-                    "participant_id": participant.id,
-                    "campaign_id": participant.campaign_id.id,
-                    "step_id": step.id,
-                    "variant_id": variant.id if variant else False,
-                    "partner_id": participant.partner_id.id,
-                    "mailing_id": mailing.id if mailing else False,
-                    "date": now,
-                    "result": result,
-                    "detail": detail,
-                    "is_test": participant.is_test,
-                }
-                for participant in participants
-            ]
+        count = len(participants)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, campaign_id, partner_id, is_test "
+                "FROM fx_campaign_participant WHERE id = ANY(%s)",
+                participants.ids,
+            )
         )
+        columns = [
+            ("participant_id", "int4", [r[0] for r in rows]),
+            ("campaign_id", "int4", [r[1] for r in rows]),
+            ("partner_id", "int4", [r[2] for r in rows]),
+            ("is_test", "bool", [r[3] for r in rows]),
+            ("step_id", "int4", [step.id or None] * count),
+            ("variant_id", "int4", [variant.id if variant else None] * count),
+            ("mailing_id", "int4", [mailing.id if mailing else None] * count),
+            ("date", "timestamp", [fields.Datetime.now()] * count),
+            ("result", "varchar", [result] * count),
+            ("detail", "varchar", [detail] * count),
+        ]
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO fx_campaign_log (%s) SELECT %s FROM %s",
+                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
+                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
+                json_recordset(columns),
+            )
+        )
+        self.invalidate_model()
+        participants.invalidate_recordset(["log_ids"])
 
 
 class FxBonusOffer(models.Model):
