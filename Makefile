@@ -1,5 +1,5 @@
 # The two commands of the README, plus helpers. All the logic is in scripts/fxcrm.sh.
-.PHONY: run test bench lint setup
+.PHONY: run test bench bench-segments lint setup
 
 run:
 	@scripts/fxcrm.sh run
@@ -9,6 +9,9 @@ test:
 
 bench:
 	@scripts/fxcrm.sh bench
+
+bench-segments:
+	@scripts/fxcrm.sh bench segments
 
 lint:
 	@scripts/fxcrm.sh lint

@@ -3,7 +3,8 @@
 #
 #   scripts/fxcrm.sh run     create or upgrade the database (default "fxcrm") and serve it
 #   scripts/fxcrm.sh test    fresh throwaway database, lint, pytest + pytest-odoo, drop
-#   scripts/fxcrm.sh bench   benchmarks (tests/bench), never part of the test suite
+#   scripts/fxcrm.sh bench   benchmarks (tests/bench), never part of the test suite;
+#                            'bench segments' runs the segment benchmark
 #   scripts/fxcrm.sh setup   only install what is missing (Odoo venv, requirements)
 #   scripts/fxcrm.sh lint    ruff + pylint-odoo
 #
@@ -254,9 +255,16 @@ cmd_test() {
     return $rc
 }
 
-cmd_bench() {
+cmd_bench() { # bench [segments] [options]: the sync benchmark, or the segment one
+    local script=tests/bench/run.py
+    case "${1:-}" in
+    segments)
+        script=tests/bench/$1.py
+        shift
+        ;;
+    esac
     prepare
-    (cd "$ROOT" && FXCRM_ODOO_PYTHON=$PY FXCRM_ADDONS_PATH=$(addons_path) "$PY" tests/bench/run.py "$@")
+    (cd "$ROOT" && FXCRM_ODOO_PYTHON=$PY FXCRM_ADDONS_PATH=$(addons_path) "$PY" "$script" "$@")
 }
 
 cmd_versions() {
