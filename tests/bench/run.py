@@ -26,6 +26,11 @@ What it does:
    client per phase, peak server memory (RSS of the server and its children),
    sizes; writes the figures to tests/bench/data/results.json; stops the server and
    drops the database (unless --keep).
+
+The server runs with --workers=2 and one client by default: two parallel clients
+(--clients 2, each sending the records of its own traders) gain only when the
+pushes do not refresh segments inline, e.g. with --inline-limit 0 (all facts queued;
+action_recompute_all refreshes them after the pushes).
 """
 
 import argparse
@@ -56,6 +61,8 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 MODULE = "fx_engagement"
 INTEGRATION_GROUP = "fx_engagement.group_fx_integration"
+# pushes touching more traders than this queue their facts instead of refreshing them
+INLINE_LIMIT = "fx_engagement.sync_inline_limit"
 PUSH_ORDER = ("events", "accounts", "fundings", "trades", "equity")
 SEQUENTIAL = {"events"}  # registration before KYC decision: keep the feed order
 TARGETS = {"trades_per_s": 10_000, "load_ratio": 5.0, "facts_s": 10.0}
@@ -188,11 +195,15 @@ class Odoo:
             "--log-level=warn",
         )
 
-    def setup(self):
-        """Currencies, integration user and API keys; returns the keys."""
-        out = self.run(
-            "setup", "--log-level=warn", stdin=SETUP_SCRIPT, subcommand="shell"
+    def setup(self, settings):
+        """Currencies, integration user, API keys and the ``settings``
+        (ir.config_parameter); returns the keys."""
+        script = SETUP_SCRIPT + "".join(
+            f"env['ir.config_parameter'].set_param({k!r}, {v!r})\n"
+            for k, v in settings.items()
         )
+        script += "env.cr.commit()\nprint('BENCH_SETUP ' + json.dumps(result))\n"
+        out = self.run("setup", "--log-level=warn", stdin=script, subcommand="shell")
         for line in out.splitlines():
             if line.startswith("BENCH_SETUP "):
                 return json.loads(line.split(" ", 1)[1])
@@ -229,8 +240,6 @@ result = {{
     "admin_key": keys.with_user(admin).sudo()._generate("rpc", "benchmark", None),
     "groups": user.groups_id.mapped("full_name"),
 }}
-env.cr.commit()
-print("BENCH_SETUP " + json.dumps(result))
 """
 
 
@@ -628,7 +637,10 @@ class Bench:
         say(f"installing {MODULE} (no demo data) into a fresh database {self.odoo.db}")
         self.odoo.install()
         self.figures["install_s"] = time.perf_counter() - began
-        self.keys = self.odoo.setup()
+        settings = {}
+        if self.args.inline_limit is not None:
+            settings[INLINE_LIMIT] = str(self.args.inline_limit)
+        self.keys = self.odoo.setup(settings)
         say(
             f"  {self.figures['install_s']:.0f} s; integration user "
             f"{self.keys['login']} ({', '.join(self.keys['groups'])}) with an API key"
@@ -884,16 +896,26 @@ class Bench:
         say(f"  {label:<40}{fmt.format(value):<12} target {op} {target:,}  {verdict}")
 
     def sizes(self):
-        with psycopg2.connect(dbname=self.odoo.db) as conn, conn.cursor() as cr:
-            cr.execute(
-                "SELECT relname, n_live_tup, pg_total_relation_size(relid) "
-                "FROM pg_stat_user_tables WHERE relname LIKE 'fx\\_%%' "
-                "ORDER BY 3 DESC LIMIT 8"
-            )
-            tables = cr.fetchall()
-            cr.execute("SELECT pg_database_size(current_database())")
-            db_size = cr.fetchone()[0]
-        conn.close()
+        conn = psycopg2.connect(dbname=self.odoo.db)
+        try:
+            with conn.cursor() as cr:
+                cr.execute(
+                    "SELECT relname, pg_total_relation_size(relid) "
+                    "FROM pg_stat_user_tables WHERE relname LIKE 'fx\\_%' "
+                    "ORDER BY 2 DESC LIMIT 8"
+                )
+                tables = []
+                for name, size in cr.fetchall():
+                    cr.execute(
+                        psycopg2.sql.SQL("SELECT count(*) FROM {}").format(
+                            psycopg2.sql.Identifier(name)
+                        )
+                    )
+                    tables.append((name, cr.fetchone()[0], size))
+                cr.execute("SELECT pg_database_size(current_database())")
+                db_size = cr.fetchone()[0]
+        finally:
+            conn.close()
         say()
         say(f"database {self.odoo.db}: {db_size / GiB:.2f} GiB")
         for name, rows, size in tables:
@@ -999,6 +1021,11 @@ def parse_args(argv):
         type=int,
         default=50_000,
         help="trades imported with load() for the comparison (0: skip)",
+    )
+    parser.add_argument(
+        "--inline-limit",
+        type=int,
+        help=f"set {INLINE_LIMIT} (default: the module's own default)",
     )
     parser.add_argument("--db", default="fxcrm_bench")
     parser.add_argument(
