@@ -31,7 +31,6 @@ class FxFunding(models.Model):
         compute="_compute_from_account",
         store=True,
         precompute=True,
-        index=True,
         readonly=True,
     )
     company_id = fields.Many2one(
@@ -78,6 +77,14 @@ class FxFunding(models.Model):
         for funding in self:
             funding.partner_id = funding.account_id.partner_id
             funding.company_id = funding.account_id.company_id
+
+    def init(self):
+        # deposits of a trader in a window (facts, segments, campaign goals)
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_funding_partner_date_idx "
+            "ON fx_funding (partner_id, date) INCLUDE (kind, amount_company)"
+        )
+        return super().init()
 
     @api.depends("amount", "currency_id", "date", "company_id")
     def _compute_amount_company(self):

@@ -121,15 +121,15 @@ class FxSegment(models.Model):
             segment.preview_partner_ids = False
             segment.preview_error = False
             try:
-                members = segment._fx_members_sql()
-                [(count,)] = self.env.execute_query(
-                    SQL("SELECT count(*) FROM (%s) m", members)
-                )
-                sample = self.env.execute_query(
+                [(count, sample)] = self.env.execute_query(
                     SQL(
-                        "SELECT p.id FROM res_partner p WHERE p.id IN (%s) "
-                        "ORDER BY p.fx_ltv DESC NULLS LAST, p.id LIMIT %s",
-                        members,
+                        """
+                        WITH m AS MATERIALIZED (%s)
+                        SELECT (SELECT count(*) FROM m), ARRAY(
+                            SELECT p.id FROM res_partner p JOIN m ON m.id = p.id
+                             ORDER BY p.fx_ltv DESC NULLS LAST, p.id LIMIT %s)
+                        """,
+                        segment._fx_members_sql(),
                         PREVIEW_SAMPLE,
                     )
                 )
@@ -137,7 +137,7 @@ class FxSegment(models.Model):
                 segment.preview_error = str(exc)
                 continue
             segment.preview_count = count
-            segment.preview_partner_ids = [row[0] for row in sample]
+            segment.preview_partner_ids = sample
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("domain")
@@ -324,6 +324,8 @@ class FxSegment(models.Model):
         start = time.monotonic()
         now = fields.Datetime.now()
         self.env.flush_all()
+        # plans are simple and run once: JIT compilation costs more than it saves
+        self.env.cr.execute("SET LOCAL jit = off")
         scope = SQL("")
         if partner_ids is not None:
             scope = SQL("AND r.partner_id = ANY(%s)", list(partner_ids))
@@ -339,13 +341,15 @@ class FxSegment(models.Model):
                 ),
                 came AS (
                     INSERT INTO fx_segment_res_partner_rel (segment_id, partner_id)
-                    SELECT %(seg)s, id FROM new
-                    ON CONFLICT DO NOTHING
+                    SELECT %(seg)s, new.id FROM new
+                     WHERE NOT EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r
+                                        WHERE r.segment_id = %(seg)s
+                                          AND r.partner_id = new.id)
                     RETURNING partner_id
                 ),
                 closed AS (
                     UPDATE fx_segment_membership m
-                       SET date_left = %(now)s, write_date = %(now)s
+                       SET date_left = %(now)s
                       FROM gone
                      WHERE m.segment_id = %(seg)s AND m.partner_id = gone.partner_id
                        AND m.date_left IS NULL
@@ -353,11 +357,8 @@ class FxSegment(models.Model):
                 ),
                 opened AS (
                     INSERT INTO fx_segment_membership
-                           (segment_id, partner_id, date_entered,
-                            create_uid, write_uid, create_date, write_date)
-                    SELECT %(seg)s, partner_id, %(now)s, %(uid)s, %(uid)s,
-                           %(now)s, %(now)s
-                      FROM came
+                           (segment_id, partner_id, date_entered)
+                    SELECT %(seg)s, partner_id, %(now)s FROM came
                     RETURNING 1
                 )
                 SELECT (SELECT count(*) FROM came), (SELECT count(*) FROM gone)
@@ -366,7 +367,6 @@ class FxSegment(models.Model):
                 seg=self.id,
                 scope=scope,
                 now=now,
-                uid=self.env.uid,
             )
         )
         [(members,)] = self.env.execute_query(
@@ -556,6 +556,7 @@ class FxSegmentMembership(models.Model):
     _name = "fx.segment.membership"
     _description = "Segment Membership"
     _order = "date_entered desc, id desc"
+    _log_access = False  # written set-based by the thousands: no audit columns
 
     segment_id = fields.Many2one(
         "fx.segment", required=True, index=True, ondelete="cascade"

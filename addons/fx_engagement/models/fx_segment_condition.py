@@ -149,10 +149,9 @@ class FxSegmentCondition(models.Model):
         kind = self.kind
         if kind == "deposit_min":
             return SQL(
-                """p.id IN (SELECT f.partner_id FROM fx_funding f
-                             WHERE f.kind = 'deposit' AND f.date >= %s
-                             GROUP BY f.partner_id
-                            HAVING sum(f.amount_company) >= %s)""",
+                """(SELECT coalesce(sum(f.amount_company), 0) FROM fx_funding f
+                     WHERE f.partner_id = p.id AND f.kind = 'deposit'
+                       AND f.date >= %s) >= %s""",
                 since,
                 self.amount,
             )
@@ -181,7 +180,9 @@ class FxSegmentCondition(models.Model):
                 window,
             )
         if kind == "churn_risk":
-            return SQL("coalesce(p.fx_churn_risk, 0) >= %s", self.risk)
+            if self.risk <= 0:
+                return SQL("TRUE")
+            return SQL("p.fx_churn_risk >= %s", self.risk)
         if kind == "stage_window":
             return SQL(
                 """(p.fx_stage = %(stage)s OR EXISTS (
