@@ -1,6 +1,8 @@
 import logging
 import time
 
+from psycopg2.extensions import TransactionRollbackError
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -382,6 +384,10 @@ class FxSegment(models.Model):
                 self._fx_sync_mailing_list()
         duration = round(time.monotonic() - start, 3)
         values = {"member_count": members, "is_broken": False, "last_error": False}
+        if partner_ids is not None and not (entered or left or self.is_broken):
+            # nothing moved for the touched traders: leave the segment row alone
+            # (concurrent pushes would otherwise all write it)
+            return {"segment_id": self.id, "entered": 0, "left": 0, "members": members}
         if partner_ids is None:
             values.update(last_refresh_date=now, last_refresh_duration=duration)
             self.env["fx.segment.refresh"].create(
@@ -528,6 +534,8 @@ class FxSegment(models.Model):
             try:
                 with self.env.cr.savepoint():
                     results.append(segment._fx_refresh(partner_ids))
+            except TransactionRollbackError:
+                raise  # a concurrent update: let Odoo retry the whole request
             except Exception as exc:
                 _logger.warning(
                     "Segment %s (%s) failed to refresh: %s",
