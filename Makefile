@@ -1,5 +1,5 @@
 # The two commands of the README, plus helpers. All the logic is in scripts/fxcrm.sh.
-.PHONY: run test bench bench-segments lint setup
+.PHONY: run test bench bench-segments bench-campaigns lint setup
 
 run:
 	@scripts/fxcrm.sh run
@@ -12,6 +12,9 @@ bench:
 
 bench-segments:
 	@scripts/fxcrm.sh bench segments
+
+bench-campaigns:
+	@scripts/fxcrm.sh bench campaigns
 
 lint:
 	@scripts/fxcrm.sh lint

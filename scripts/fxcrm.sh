@@ -4,7 +4,8 @@
 #   scripts/fxcrm.sh run     create or upgrade the database (default "fxcrm") and serve it
 #   scripts/fxcrm.sh test    fresh throwaway database, lint, pytest + pytest-odoo, drop
 #   scripts/fxcrm.sh bench   benchmarks (tests/bench), never part of the test suite;
-#                            'bench segments' runs the segment benchmark
+#                            'bench segments' runs the segment benchmark,
+#                            'bench campaigns' the campaign step vs mass mailing one
 #   scripts/fxcrm.sh setup   only install what is missing (Odoo venv, requirements)
 #   scripts/fxcrm.sh lint    ruff + pylint-odoo
 #
@@ -255,10 +256,10 @@ cmd_test() {
     return $rc
 }
 
-cmd_bench() { # bench [segments] [options]: the sync benchmark, or the segment one
+cmd_bench() { # bench [segments|campaigns] [options]: the sync benchmark, or another
     local script=tests/bench/run.py
     case "${1:-}" in
-    segments)
+    segments | campaigns)
         script=tests/bench/$1.py
         shift
         ;;
