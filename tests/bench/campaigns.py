@@ -8,6 +8,7 @@ Run it with ``make bench-campaigns`` or ``scripts/fxcrm.sh bench campaigns
     scripts/fxcrm.sh bench campaigns                 # 50,000 traders
     scripts/fxcrm.sh bench campaigns --size 2000     # a quick run
     scripts/fxcrm.sh bench campaigns --profile       # cProfile of (c) and (d)
+    scripts/fxcrm.sh bench campaigns --mail-batch-size 500   # Odoo's batch size
 
 What it does, in this one process (an Odoo registry opened from the script):
 
@@ -22,9 +23,12 @@ What it does, in this one process (an Odoo registry opened from the script):
    them (mailing traces of three earlier mailings; the cap is 3 in 7 days, so
    those are capped), 1 in 5 one older mail outside the window;
 3. a segment of all of them (fx.segment, ``action_refresh``) and a campaign
-   (trigger "once", that segment, one e-mail step whose body has a link and a
-   placeholder), started with ``action_start()``; quiet hours are off
-   (``fx_engagement.quiet_start`` = ``quiet_end``) so that no one is deferred;
+   (trigger "once", that segment, one e-mail step), started with
+   ``action_start()``; the step's content, a body with a tracked link and two
+   placeholders as the mailing editor inserts them, is set on the step's mailing
+   (as its "Edit content" button does: the step's own body field is sanitised
+   and drops placeholders); quiet hours are off (``fx_engagement.quiet_start`` =
+   ``quiet_end``) so that no one is deferred;
 4. measures, each in its own committed transaction:
    (a) the enrolment, ``campaign._fx_enrol(now)``;
    (b) the frequency cap for all participants, ``step._fx_over_cap`` (target
@@ -36,8 +40,10 @@ What it does, in this one process (an Odoo registry opened from the script):
    (d) Odoo's own mass mailing: a mailing.mailing on res.partner whose domain
        selects the same traders, same subject and body, ``action_send_mail()``;
    both (c) and (d) run as the superuser, as their crons do;
-5. prints rates, the ratio ours / Odoo's (target 1x, aim 2x), the time spent in
-   ``action_send_mail`` and in the campaign bookkeeping, the peak RSS; writes
+5. prints rates, the ratio ours / Odoo's (target 1x, aim 2x), also per CPU
+   second (this process and the PostgreSQL backends of the database: hardly
+   changed by other loads on the machine), the time spent in Odoo's composer
+   and in the campaign bookkeeping, the peak RSS; writes
    tests/bench/data/campaigns-results.json and drops the database (unless
    --keep).
 
