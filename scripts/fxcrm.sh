@@ -114,7 +114,10 @@ install_odoo() {
     # python-ldap is only for auth_ldap and needs LDAP headers, so it is left out.
     local reqs=$FXCRM_HOME/odoo-requirements.txt cons=$FXCRM_HOME/constraints.txt
     sed -e 's/^cbor2==5\.4\.2/cbor2==5.4.6/' -e '/^python-ldap/d' "$src/requirements.txt" >"$reqs"
-    echo 'setuptools<70' >"$cons"
+    # gevent (Odoo's long-polling process) loads its plugins through pkg_resources,
+    # which cannot find zope.interface >= 8 / zope.event >= 5.1 (dist-info names
+    # with underscores): the gevent process would die and be respawned for ever
+    printf '%s\n' 'setuptools<70' 'zope.interface<8' 'zope.event<5.1' >"$cons"
     PIP_CONSTRAINT=$cons "$VENV/bin/pip" install -q -r "$reqs" phonenumbers ||
         die "installing Odoo's requirements failed (see pip's message above)."
     # compat mode: a plain .pth entry, so that OCA addon wheels (odoo/addons/...)
@@ -202,7 +205,7 @@ cr.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname
 cr.execute("DROP DATABASE IF EXISTS \"%s\"" % sys.argv[1].replace(chr(34), ""))' "$1"
 }
 
-odoo() { "$PY" -m odoo -c "$ROOT/config/odoo.conf" --addons-path="$(addons_path)" "$@"; }
+odoo() { "$PY" "$ROOT/scripts/odoo_cli.py" -c "$ROOT/config/odoo.conf" --addons-path="$(addons_path)" "$@"; }
 
 prepare() {
     find_python
@@ -225,7 +228,7 @@ print(cr.fetchone()[0])' "$db")" = 1 ]; then
         odoo -d "$db" -i "$ADDONS" --stop-after-init
     fi
     say "serving http://localhost:$port  (database $db, login: admin / password: admin)"
-    exec "$PY" -m odoo -c "$ROOT/config/odoo.conf" --addons-path="$(addons_path)" -d "$db" --db-filter="^$db\$" --http-port="$port"
+    exec "$PY" "$ROOT/scripts/odoo_cli.py" -c "$ROOT/config/odoo.conf" --addons-path="$(addons_path)" -d "$db" --db-filter="^$db\$" --http-port="$port"
 }
 
 cmd_lint() {
@@ -248,7 +251,7 @@ cmd_test() {
     { cat "$ROOT/config/odoo.conf"; echo "addons_path = $(addons_path)"; } >"$conf"
     trap 'drop_db "$TEST_DB" || true; rm -f "$TEST_CONF"' EXIT
     say "installing $ADDONS into the throwaway database $db"
-    "$PY" -m odoo -c "$conf" -d "$db" -i "$ADDONS" --stop-after-init --log-level=warn ||
+    "$PY" "$ROOT/scripts/odoo_cli.py" -c "$conf" -d "$db" -i "$ADDONS" --stop-after-init --log-level=warn ||
         die "installing the addons failed."
     say "pytest"
     (cd "$ROOT" && FXCRM_TEST_DB=$db FXCRM_ODOO_CONF=$conf \

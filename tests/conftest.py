@@ -13,6 +13,7 @@ import sys
 import time
 import urllib.request
 import xmlrpc.client
+from pathlib import Path
 
 import pytest
 
@@ -46,8 +47,7 @@ def odoo_server(tmp_path_factory):
     log = tmp_path_factory.mktemp("odoo") / "server.log"
     cmd = [
         sys.executable,
-        "-m",
-        "odoo",
+        str(Path(__file__).resolve().parents[1] / "scripts" / "odoo_cli.py"),
         "-c",
         conf,
         "-d",

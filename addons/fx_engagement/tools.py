@@ -46,3 +46,40 @@ def json_recordset(columns, alias="s"):
             for name, kind, _values in columns
         ),
     )
+
+
+def insert_missing(model, key, columns):
+    """Insert the rows of ``columns`` (as for :func:`json_recordset`) into
+    ``model``'s table unless their ``key`` value exists; return ``{key: id}`` of
+    the rows inserted.
+
+    ``INSERT ... ON CONFLICT DO NOTHING``: two pushes introducing the same new
+    symbol at the same time never fail on the unique constraint; under Odoo's
+    REPEATABLE READ the later one gets a serialization failure, which Odoo
+    retries, and the retry finds the row. Only for simple reference records (no
+    defaults, computes or translations beyond what ``columns`` holds).
+    """
+    if not columns[0][2]:
+        return {}
+    env = model.env
+    names = SQL(", ").join(SQL.identifier(name) for name, _kind, _values in columns)
+    now = datetime.now().replace(microsecond=0)
+    rows = env.execute_query(
+        SQL(
+            """
+            INSERT INTO %(table)s (%(names)s, create_uid, write_uid,
+                                   create_date, write_date)
+            SELECT %(names)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM %(rows)s
+            ON CONFLICT (%(key)s) DO NOTHING
+            RETURNING %(key)s, id
+            """,
+            table=SQL.identifier(model._table),
+            names=names,
+            uid=env.uid,
+            now=now,
+            rows=json_recordset(columns),
+            key=SQL.identifier(key),
+        )
+    )
+    model.invalidate_model()
+    return dict(rows)

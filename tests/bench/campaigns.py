@@ -90,6 +90,7 @@ except ImportError:
     )
 
 HERE = Path(__file__).resolve().parent
+ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
 DATA = HERE / "data"
 MODULE = "fx_engagement"
 BENCH = "Bench: "  # name prefix of what the benchmark creates
@@ -260,8 +261,7 @@ class Bench:
         log = logs / f"camp-{name}.log"
         command = [
             self.python,
-            "-m",
-            "odoo",
+            str(ODOO_CLI),
             f"--addons-path={self.addons_path}",
             f"--data-dir={self.data_dir}",
             "-d",

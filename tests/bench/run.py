@@ -58,6 +58,7 @@ import psycopg2
 import psycopg2.sql
 
 HERE = Path(__file__).resolve().parent
+ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
 DATA = HERE / "data"
 MODULE = "fx_engagement"
 INTEGRATION_GROUP = "fx_engagement.group_fx_integration"
@@ -138,8 +139,7 @@ class Odoo:
     def command(self, *args, subcommand=None):
         return [
             self.python,
-            "-m",
-            "odoo",
+            str(ODOO_CLI),
             *([subcommand] if subcommand else []),
             f"--addons-path={self.addons_path}",
             f"--data-dir={self.data_dir}",

@@ -70,6 +70,7 @@ except ImportError:
     )
 
 HERE = Path(__file__).resolve().parent
+ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
 DATA = HERE / "data"
 MODULE = "fx_engagement"
 OCA_MODULE = "mass_mailing_list_dynamic"
@@ -210,8 +211,7 @@ class Bench:
     def odoo_command(self, *args):
         return [
             self.python,
-            "-m",
-            "odoo",
+            str(ODOO_CLI),
             f"--addons-path={self.addons_path}",
             f"--data-dir={self.data_dir}",
             "-d",
@@ -484,7 +484,6 @@ class Bench:
                 "fx_segment_refresh",
             ):
                 env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
-            env.cr.execute(SQL("UPDATE fx_segment SET member_count = 0"))
             env.invalidate_all()
 
     def add(self, *args, **kwargs):

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import insert_missing
+
 METALS = ("XAU", "XAG", "XPT", "XPD")
 CRYPTO = ("BTC", "ETH", "LTC", "XRP", "SOL", "DOGE")
 INDICES = ("US30", "US500", "SPX", "NAS", "GER", "DE40", "UK100", "JP225", "HK50")
@@ -72,8 +74,10 @@ class FxInstrument(models.Model):
         }
         missing = sorted(symbols - set(found))
         if missing:
-            created = self.sudo().create(
-                [{"name": s, "asset_class": guess_asset_class(s)} for s in missing]
-            )
-            found.update({i.name: i.id for i in created})
+            columns = [
+                ("name", "varchar", missing),
+                ("asset_class", "varchar", [guess_asset_class(s) for s in missing]),
+                ("active", "bool", [True] * len(missing)),
+            ]
+            found.update(insert_missing(self, "name", columns))
         return found

@@ -68,7 +68,12 @@ class FxSegment(models.Model):
         readonly=True,
         copy=False,
     )
-    member_count = fields.Integer(readonly=True, copy=False)
+    member_count = fields.Integer(
+        compute="_compute_member_count",
+        help="Traders in the segment now. Counted live (not stored): pushes from "
+        "several bridges refresh the same segment at once and must not all write its "
+        "row.",
+    )
     membership_ids = fields.One2many(
         "fx.segment.membership", "segment_id", string="Membership History"
     )
@@ -105,6 +110,23 @@ class FxSegment(models.Model):
     preview_error = fields.Char(compute="_compute_preview", compute_sudo=True)
 
     # ------------------------------------------------------------------ computes
+    def _compute_member_count(self):
+        ids = [seg_id for seg_id in self._origin.ids if seg_id]
+        counts = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT segment_id, count(*) FROM %s WHERE segment_id = ANY(%s) "
+                    "GROUP BY segment_id",
+                    SQL.identifier(MEMBER_REL),
+                    ids,
+                )
+            )
+            if ids
+            else []
+        )
+        for segment in self:
+            segment.member_count = counts.get(segment._origin.id, 0)
+
     @api.depends(
         "domain",
         "condition_ids",
@@ -383,11 +405,20 @@ class FxSegment(models.Model):
             if self.mailing_list_id:
                 self._fx_sync_mailing_list()
         duration = round(time.monotonic() - start, 3)
-        values = {"member_count": members, "is_broken": False, "last_error": False}
-        if partner_ids is not None and not (entered or left or self.is_broken):
-            # nothing moved for the touched traders: leave the segment row alone
-            # (concurrent pushes would otherwise all write it)
-            return {"segment_id": self.id, "entered": 0, "left": 0, "members": members}
+        self.invalidate_recordset(["member_ids", "member_count"])
+        self.env["res.partner"].invalidate_model(["fx_segment_ids"])
+        self.env["fx.segment.membership"].invalidate_model()
+        result = {
+            "segment_id": self.id,
+            "entered": entered,
+            "left": left,
+            "members": members,
+        }
+        if partner_ids is not None and not self.is_broken:
+            # a refresh for the traders a push touched leaves the segment row alone:
+            # concurrent pushes would all write it and conflict
+            return result
+        values = {"is_broken": False, "last_error": False}
         if partner_ids is None:
             values.update(last_refresh_date=now, last_refresh_duration=duration)
             self.env["fx.segment.refresh"].create(
@@ -401,15 +432,7 @@ class FxSegment(models.Model):
                 }
             )
         self.with_context(tracking_disable=True).write(values)
-        self.invalidate_recordset(["member_ids"])
-        self.env["res.partner"].invalidate_model(["fx_segment_ids"])
-        self.env["fx.segment.membership"].invalidate_model()
-        return {
-            "segment_id": self.id,
-            "entered": entered,
-            "left": left,
-            "members": members,
-        }
+        return result
 
     def _fx_sync_tag(self):
         self.ensure_one()

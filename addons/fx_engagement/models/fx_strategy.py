@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import insert_missing
+
 
 class FxStrategy(models.Model):
     _name = "fx.strategy"
@@ -36,8 +38,11 @@ class FxStrategy(models.Model):
         }
         missing = sorted(codes - set(found))
         if missing:
-            created = self.sudo().create(
-                [{"name": c.replace("_", " ").title(), "code": c} for c in missing]
-            )
-            found.update({s.code: s.id for s in created})
+            names = [{"en_US": c.replace("_", " ").title()} for c in missing]
+            columns = [
+                ("code", "varchar", missing),
+                ("name", "jsonb", names),
+                ("active", "bool", [True] * len(missing)),
+            ]
+            found.update(insert_missing(self, "code", columns))
         return found

@@ -309,6 +309,11 @@ class TestSegment(SyncCase):
         )
         segment.action_refresh()
         self.assertFalse(segment.member_ids)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT ctid::text FROM fx_segment WHERE id = %s", [segment.id]
+        )
+        [(row_version,)] = self.env.cr.fetchall()
         self.sync.push_trades(
             [
                 {
@@ -325,6 +330,12 @@ class TestSegment(SyncCase):
         )
         self.assertEqual(segment.member_ids, self.dia)
         self.assertEqual(segment.member_count, 1)
+        # ... without writing the segment's row (concurrent pushes would conflict)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT ctid::text FROM fx_segment WHERE id = %s", [segment.id]
+        )
+        self.assertEqual(self.env.cr.fetchall(), [(row_version,)])
         # a manual segment waits for its refresh
         manual = self.segment(
             [{"kind": "traded_symbol", "symbol": "USOIL", "days": 7}],

@@ -1,3 +1,6 @@
+import psycopg2
+
+from odoo import SUPERUSER_ID, api, sql_db
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 from odoo.tools import mute_logger
@@ -204,6 +207,59 @@ class TestSyncApi(SyncCase):
         self.assertEqual(
             self.env["fx.trade"].search([("ticket", "=", "T2")]).state, "closed"
         )
+
+    def test_new_symbols_and_strategies_are_created_once(self):
+        self.sync.push_accounts([self.account("1001")])
+        trades = [
+            {
+                **self.keys(),
+                "ticket": f"N{n}",
+                "symbol": "btcusd.x",
+                "side": "buy",
+                "volume": 0.1,
+                "open_time": "2026-11-22T10:00:00Z",
+                "strategy": "grid_bot",
+            }
+            for n in range(3)
+        ]
+        self.sync.push_trades(trades)
+        instrument = self.env["fx.instrument"].search([("name", "=", "BTCUSD.X")])
+        self.assertRecordValues(instrument, [{"asset_class": "crypto", "active": True}])
+        strategy = self.env["fx.strategy"].search([("code", "=", "grid_bot")])
+        self.assertRecordValues(strategy, [{"name": "Grid Bot", "active": True}])
+        self.assertEqual(instrument.create_uid, self.sync.env.user)
+        # a second push finds them instead of creating them again
+        self.sync.push_trades([dict(trades[0], ticket="N9")])
+        self.assertEqual(
+            self.env["fx.instrument"].search_count([("name", "=", "BTCUSD.X")]), 1
+        )
+
+    @mute_logger("odoo.sql_db")
+    def test_concurrent_new_symbol_is_retried_not_refused(self):
+        """Two bridges pushing the same new symbol at once: the later transaction
+        gets a serialization failure (which Odoo retries), not a unique-constraint
+        error (which would refuse the push)."""
+        with (
+            sql_db.db_connect(self.env.cr.dbname).cursor() as cr_a,
+            sql_db.db_connect(self.env.cr.dbname).cursor() as cr_b,
+        ):
+            env_a = api.Environment(cr_a, SUPERUSER_ID, {})
+            env_b = api.Environment(cr_b, SUPERUSER_ID, {})
+            try:
+                cr_a.execute("SELECT 1 FROM fx_instrument LIMIT 1")  # A's snapshot
+                ids_b = env_b["fx.instrument"]._fx_ids_by_symbol({"RACEUSD"})
+                cr_b.commit()  # pylint: disable=invalid-commit
+                with self.assertRaises(psycopg2.errors.SerializationFailure):
+                    env_a["fx.instrument"]._fx_ids_by_symbol({"RACEUSD"})
+                cr_a.rollback()
+                # the retry sees the committed row and uses it
+                self.assertEqual(
+                    env_a["fx.instrument"]._fx_ids_by_symbol({"RACEUSD"}), ids_b
+                )
+            finally:
+                cr_a.rollback()
+                cr_b.execute("DELETE FROM fx_instrument WHERE name = 'RACEUSD'")
+                cr_b.commit()  # pylint: disable=invalid-commit
 
     def test_push_equity(self):
         self.sync.push_accounts([self.account("1001")])
