@@ -185,9 +185,11 @@ class FxSync(models.AbstractModel):
             ("date", "timestamp", [r["at"] for r in rows]),
             ("method_fingerprint", "varchar", [r["method_fingerprint"] for r in rows]),
         ]
-        result, _ids = self._upsert("fx.funding", columns, ("source", "ref"))
+        result, written = self._upsert(
+            "fx.funding", columns, ("source", "ref"), returning="partner_id"
+        )
         self.env["fx.funding"].invalidate_model()
-        self._recompute({a[1] for a in accounts})
+        self._recompute(written)  # a re-sent batch (all unchanged) recomputes nothing
         return result
 
     @api.model
@@ -245,9 +247,11 @@ class FxSync(models.AbstractModel):
                 ["closed" if r["close_time"] else "open" for r in rows],
             ),
         ]
-        result, _ids = self._upsert("fx.trade", columns, ("account_id", "ticket"))
+        result, written = self._upsert(
+            "fx.trade", columns, ("account_id", "ticket"), returning="partner_id"
+        )
         self.env["fx.trade"].invalidate_model()
-        self._recompute({a[1] for a in accounts})
+        self._recompute(written)  # a re-sent batch (all unchanged) recomputes nothing
         return result
 
     @api.model
@@ -611,12 +615,13 @@ class FxSync(models.AbstractModel):
         touched.discard(None)
         return touched
 
-    def _upsert(self, model, columns, keys):
+    def _upsert(self, model, columns, keys, returning="id"):
         """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of the given columns into
         ``model``'s table, writing only rows whose values changed.
 
         ``columns`` is a list of (name, type, values). Returns the API result
-        dict and the ids written.
+        dict and the ``returning`` column of the rows written (created or
+        updated; unchanged rows are not written).
         """
         count = len(columns[0][2])
         if not count:
@@ -639,8 +644,9 @@ class FxSync(models.AbstractModel):
             SELECT %(cols)s %(log_values)s FROM %(rows)s
             ON CONFLICT (%(keys)s) DO UPDATE SET %(sets)s %(log_sets)s
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
-            RETURNING t.id, (xmax = 0)
+            RETURNING t.%(returning)s, (xmax = 0)
             """,
+            returning=SQL.identifier(returning),
             table=SQL.identifier(self.env[model]._table),
             cols=idents,
             log_cols=log_cols,

@@ -4,3 +4,4 @@ from . import test_sync_api
 from . import test_lifecycle
 from . import test_segment
 from . import test_campaign
+from . import test_rpc_decode

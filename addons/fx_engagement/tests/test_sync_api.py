@@ -208,6 +208,42 @@ class TestSyncApi(SyncCase):
             self.env["fx.trade"].search([("ticket", "=", "T2")]).state, "closed"
         )
 
+    def test_resent_batch_recomputes_nothing(self):
+        """Bridges re-send their last hours: unchanged rows cost no fact refresh;
+        the traders of changed rows only are refreshed."""
+        self.sync.push_accounts([self.account("1001"), self.account("1002")])
+        fundings = [
+            self.funding("R1", 100, "2026-11-20T10:00:00Z"),
+            self.funding("R2", 200, "2026-11-20T10:00:00Z", login="1002"),
+        ]
+        trades = [
+            self.trade("R1", "2026-11-20T10:00:00Z"),
+            self.trade("R2", "2026-11-20T10:00:00Z", login="1002"),
+        ]
+        self.sync.push_fundings(fundings)
+        self.sync.push_trades(trades)
+        one, two = self.partner("C1001"), self.partner("C1002")
+        self.assertEqual((one.fx_trade_count_total, two.fx_trade_count_total), (1, 1))
+
+        def spoil():  # facts that a refresh would put right
+            self.env.flush_all()
+            self.env.cr.execute(
+                "UPDATE res_partner SET fx_trade_count_total = 99, "
+                "fx_total_deposits = 99 WHERE id IN %s",
+                [(one.id, two.id)],
+            )
+            self.env.invalidate_all()
+
+        spoil()
+        self.assertEqual(self.sync.push_trades(trades)["unchanged"], 2)
+        self.assertEqual(self.sync.push_fundings(fundings)["unchanged"], 2)
+        self.assertEqual((one.fx_trade_count_total, two.fx_trade_count_total), (99, 99))
+        # one trade changes: its trader only is refreshed
+        self.sync.push_trades([trades[0], dict(trades[1], volume=0.7)])
+        self.assertEqual((one.fx_trade_count_total, two.fx_trade_count_total), (99, 1))
+        self.sync.push_fundings([fundings[0], dict(fundings[1], amount=250)])
+        self.assertEqual((one.fx_total_deposits, two.fx_total_deposits), (99, 250))
+
     def test_new_symbols_and_strategies_are_created_once(self):
         self.sync.push_accounts([self.account("1001")])
         trades = [
