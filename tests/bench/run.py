@@ -14,23 +14,25 @@ What it does:
    fx_engagement without demo data;
 3. activates EUR and GBP, creates an integration user (group
    fx_engagement.group_fx_integration) and API keys, through ``odoo shell``;
-4. starts a real Odoo HTTP server on a free loopback port and pushes everything
-   through XML-RPC with the API key, in batches of 10,000 records: events, accounts,
+4. starts a real Odoo HTTP server on a free loopback port (--workers, default
+   Odoo's advice of 2 x CPU cores + 1) and pushes everything through XML-RPC with
+   the API key, in batches of 10,000 records, from --clients parallel clients
+   (default 4: a broker runs one bridge per trading server; each client sends the
+   records of its own traders): events (one client, in feed order), accounts,
    fundings, trades, equity points; then pushes a sample of trades again (all
    unchanged);
-5. refreshes the trader facts of all traders (fx.sync.action_recompute_all);
+5. runs VACUUM ANALYZE (what autovacuum does during a load in production; it is
+   off on some servers) and refreshes the trader facts of all traders
+   (fx.sync.action_recompute_all);
 6. imports a sample of the same trades (new tickets) with Odoo's generic
    ``load()`` and pushes samples of the same size with push_trades, over XML-RPC
-   and over JSON-RPC, to compare;
+   and over JSON-RPC, and with a single client, to compare;
 7. prints a table: records/s per kind, CPU seconds of Odoo, PostgreSQL and this
    client per phase, peak server memory (RSS of the server and its children),
    sizes; writes the figures to tests/bench/data/results.json; stops the server and
    drops the database (unless --keep).
 
-The server runs with --workers=2 and one client by default: two parallel clients
-(--clients 2, each sending the records of its own traders) gain only when the
-pushes do not refresh segments inline, e.g. with --inline-limit 0 (all facts queued;
-action_recompute_all refreshes them after the pushes).
+--clients 1 --workers 2 gives the figures of a single bridge on a minimal server.
 """
 
 import argparse
@@ -688,9 +690,9 @@ class Bench:
         owner = record.get("client_ref") or record["email"]
         return self.owners.get(owner, owner)
 
-    def push(self, kind, records, name=None, rpc=None):
+    def push(self, kind, records, name=None, rpc=None, clients=None):
         """push_<kind> every record; returns the phase."""
-        count = 1 if kind in SEQUENTIAL else self.args.clients
+        count = 1 if kind in SEQUENTIAL else clients or self.args.clients
         streams = split_streams(records, count, self.owner)
         clients = [
             (rpc or Rpc)(
@@ -739,6 +741,24 @@ class Bench:
         phase.calls = 1
         self.show(phase)
 
+    def analyze(self):
+        """VACUUM ANALYZE after the load: what autovacuum does in the background in
+        production. Some servers run with autovacuum off (ours does): the planner
+        would then have no statistics for the tables just filled."""
+        conn = psycopg2.connect(dbname=self.odoo.db)
+        conn.autocommit = True
+        try:
+            with conn.cursor() as cr:
+                cr.execute("SHOW autovacuum")
+                [(autovacuum,)] = cr.fetchall()
+                phase = Phase(f"VACUUM ANALYZE (autovacuum {autovacuum})")
+                with Stopwatch(self, phase):
+                    cr.execute("VACUUM ANALYZE")
+        finally:
+            conn.close()
+        phase.calls = 1
+        say(f"  {phase.name:<34} {phase.seconds:7.1f} s")
+
     def compare_with_load(self):
         """load() a sample of trades with new tickets, then push_trades another."""
         size = self.args.load_sample
@@ -784,6 +804,9 @@ class Bench:
         self.push("trades", same, name="push_trades (sample)")
         same = [{**t, "ticket": f"J{t['ticket']}"} for t in sample]
         self.push("trades", same, name="push_trades JSON-RPC", rpc=JsonRpc)
+        if self.args.clients > 1:
+            same = [{**t, "ticket": f"S{t['ticket']}"} for t in sample]
+            self.push("trades", same, name="push_trades 1 client", clients=1)
 
     # report
     def report(self):
@@ -851,6 +874,13 @@ class Bench:
                 f"{last:.2f} s per call of {self.args.batch:,} (average of {n})"
             )
             figures.update(trades_call_first_s=first, trades_call_last_s=last)
+        single = phases.get("push_trades 1 client")
+        if single and sample:
+            say(
+                f"  {'push_trades, one client (same sample)':<40}"
+                f"{single.rate:,.0f}/s ({single.rate / load.rate:.1f}x load())"
+            )
+            figures["one_client_per_s"] = single.rate
         json_rpc = phases.get("push_trades JSON-RPC")
         if json_rpc and sample:
             say(
@@ -949,6 +979,7 @@ class Bench:
             say("pushing")
             try:
                 self.push_all()
+                self.analyze()
                 self.facts()
                 self.compare_with_load()
             except Exception:
@@ -1009,12 +1040,15 @@ def parse_args(argv):
     parser.add_argument(
         "--clients",
         type=int,
-        default=1,
-        help="parallel XML-RPC clients, each sending the records of its own traders "
-        "(default 1)",
+        default=4,
+        help="parallel XML-RPC clients (bridges), each sending the records of its own "
+        "traders (default 4)",
     )
     parser.add_argument(
-        "--workers", type=int, default=2, help="Odoo --workers (default 2)"
+        "--workers",
+        type=int,
+        default=2 * (os.cpu_count() or 1) + 1,
+        help="Odoo --workers (default: Odoo's advice, 2 x CPU cores + 1)",
     )
     parser.add_argument(
         "--load-sample",
