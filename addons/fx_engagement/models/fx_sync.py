@@ -21,7 +21,9 @@ from .fx_trading_account import PLATFORMS
 _logger = logging.getLogger(__name__)
 
 DEFAULT_BATCH_LIMIT = 10000
-DEFAULT_INLINE_LIMIT = 2000  # traders; more are queued for the facts cron
+# traders: a push touching more is a bulk load; its traders are queued for the
+# facts cron (triggered at once), which refreshes each of them once
+DEFAULT_INLINE_LIMIT = 500
 
 ACCOUNT_KEYS = {
     "platform": Field("enum", required=True, choices=tuple(p for p, _l in PLATFORMS)),

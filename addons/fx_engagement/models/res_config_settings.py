@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from .fx_sync import DEFAULT_BATCH_LIMIT, DEFAULT_INLINE_LIMIT
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -21,14 +23,14 @@ class ResConfigSettings(models.TransientModel):
     fx_sync_batch_limit = fields.Integer(
         string="Sync Batch Limit",
         config_parameter="fx_engagement.sync_batch_limit",
-        default=10000,
+        default=DEFAULT_BATCH_LIMIT,
         help="Most records one call of the sync API may carry.",
     )
 
     fx_sync_inline_limit = fields.Integer(
         string="Immediate Refresh Limit",
         config_parameter="fx_engagement.sync_inline_limit",
-        default=2000,
+        default=DEFAULT_INLINE_LIMIT,
         help="A push touching at most this many traders refreshes their facts before "
         "returning; larger (bulk) pushes queue them for the background job.",
     )
