@@ -3,6 +3,7 @@
 import json
 from datetime import date, datetime
 
+from odoo import fields
 from odoo.tools import SQL
 
 # PostgreSQL types a column of a JSON recordset may have (literal SQL, never input)
@@ -63,7 +64,7 @@ def insert_missing(model, key, columns):
         return {}
     env = model.env
     names = SQL(", ").join(SQL.identifier(name) for name, _kind, _values in columns)
-    now = datetime.now().replace(microsecond=0)
+    now = fields.Datetime.now()
     rows = env.execute_query(
         SQL(
             """

@@ -264,6 +264,7 @@ class TestSyncApi(SyncCase):
         strategy = self.env["fx.strategy"].search([("code", "=", "grid_bot")])
         self.assertRecordValues(strategy, [{"name": "Grid Bot", "active": True}])
         self.assertEqual(instrument.create_uid, self.sync.env.user)
+        self.assertEqual(str(instrument.create_date), "2026-11-23 12:00:00")
         # a second push finds them instead of creating them again
         self.sync.push_trades([dict(trades[0], ticket="N9")])
         self.assertEqual(
