@@ -59,28 +59,24 @@ import argparse
 import cProfile
 import functools
 import io
-import json
-import os
 import pstats
 import resource
-import shutil
 import statistics
-import subprocess
 import sys
 import threading
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import common
 import psutil
 import psycopg2
-import psycopg2.sql
+from common import DATA, MODULE, BenchError, say
 
 try:
     import odoo
-    from odoo import Command, api
+    from odoo import Command
     from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
@@ -89,10 +85,6 @@ except ImportError:
         "'make bench-campaigns' or 'scripts/fxcrm.sh bench campaigns'."
     )
 
-HERE = Path(__file__).resolve().parent
-ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
-DATA = HERE / "data"
-MODULE = "fx_engagement"
 BENCH = "Bench: "  # name prefix of what the benchmark creates
 BATCH = 10_000  # registrations per push_events call
 PROBE_SIZE = 20
@@ -161,17 +153,8 @@ WATCHED = [
 ]
 
 
-def say(text=""):
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
 def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-class BenchError(RuntimeError):
-    pass
 
 
 @dataclass
@@ -256,49 +239,25 @@ class Bench:
     # ------------------------------------------------------------------ Odoo
     def run_odoo(self, name, *args):
         """Run an Odoo command to completion; its log in data/logs/camp-<name>.log."""
-        logs = DATA / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        log = logs / f"camp-{name}.log"
-        command = [
+        command = common.odoo_command(
             self.python,
-            str(ODOO_CLI),
-            f"--addons-path={self.addons_path}",
-            f"--data-dir={self.data_dir}",
-            "-d",
+            self.addons_path,
+            self.data_dir,
             self.args.db,
             "--log-level=warn",
             *args,
-        ]
-        with open(log, "w", encoding="utf-8") as out:
-            done = subprocess.run(
-                command, stdout=out, stderr=subprocess.STDOUT, check=False, timeout=3600
-            )
-        if done.returncode:
-            tail = log.read_text(encoding="utf-8")[-3000:]
-            raise BenchError(f"odoo {name} failed ({done.returncode}):\n{tail}")
+        )
+        common.run_odoo(name, command, log_name=f"camp-{name}")
 
-    def open_registry(self):
-        Registry.delete(self.args.db)
-        self.registry = Registry(self.args.db)
-        with self.registry.cursor() as cr:
-            self.uid = (
-                api.Environment(cr, odoo.SUPERUSER_ID, {}).ref("base.user_admin").id
-            )
-
-    @contextmanager
     def env(self, uid=None):
         """An environment in a new transaction, committed at the end (admin by
         default)."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, uid or self.uid, {})
+        return common.odoo_env(self.registry, uid or self.uid)
 
     def timed(self, work, uid=None):
         """Run ``work(env)`` in its own transaction, commit included; return the
         seconds and its result."""
-        start = time.perf_counter()
-        with self.env(uid) as env:  # commits when the block ends
-            result = work(env)
-        return time.perf_counter() - start, result
+        return common.timed(self.registry, uid or self.uid, work)
 
     def cpu(self):
         """CPU seconds so far of this process and of the PostgreSQL backends of
@@ -306,7 +265,7 @@ class Bench:
         this machine): unlike wall time, hardly changed by other loads."""
         usage = resource.getrusage(resource.RUSAGE_SELF)
         backends = {}
-        conn = self.connect("postgres")
+        conn = psycopg2.connect(dbname="postgres")
         try:
             with conn.cursor() as cr:
                 cr.execute(
@@ -347,58 +306,13 @@ class Bench:
         return figure
 
     # ------------------------------------------------------------------ database
-    def connect(self, dbname):
-        return psycopg2.connect(dbname=dbname)
-
-    def database_exists(self):
-        conn = self.connect("postgres")
-        try:
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", [self.args.db]
-                )
-                return bool(cr.fetchone())
-        finally:
-            conn.close()
-
     def drop_database(self):
         Registry.delete(self.args.db)
         odoo.sql_db.close_db(self.args.db)
-        conn = self.connect("postgres")
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [self.args.db],
-                )
-                cr.execute(
-                    psycopg2.sql.SQL("DROP DATABASE IF EXISTS {}").format(
-                        psycopg2.sql.Identifier(self.args.db)
-                    )
-                )
-        finally:
-            conn.close()
-        shutil.rmtree(self.data_dir / "filestore" / self.args.db, ignore_errors=True)
+        common.drop_database(self.args.db, self.data_dir)
 
     def analyze(self, *tables):
-        conn = self.connect(self.args.db)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cr:
-                if tables:
-                    cr.execute(
-                        psycopg2.sql.SQL("ANALYZE {}").format(
-                            psycopg2.sql.SQL(", ").join(
-                                psycopg2.sql.Identifier(t) for t in tables
-                            )
-                        )
-                    )
-                else:
-                    cr.execute("VACUUM (ANALYZE)")
-        finally:
-            conn.close()
+        common.analyze(self.args.db, *tables)
 
     def create_database(self):
         say(f"creating database {self.args.db} with {MODULE} (no demo data)")
@@ -408,7 +322,7 @@ class Bench:
             "install", "-i", MODULE, "--without-demo=all", "--stop-after-init"
         )
         say(f"  installed in {time.perf_counter() - start:.0f} s")
-        self.open_registry()
+        self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
         with self.env() as env:
             icp = env["ir.config_parameter"].sudo()
             # queue, never send: the composer sends at once below this many mails
@@ -1046,36 +960,22 @@ class Bench:
                 stats.dump_stats(DATA / f"campaigns-{key}.prof")
 
     def save(self, wall):
-        out = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "options": vars(self.args),
-            "figures": [vars(f) for f in self.figures],
-            "details": {k: v for k, v in self.results.items()},
-            "peak_rss_mib": self.rss,
-            "wall_s": round(wall),
-        }
-        DATA.mkdir(parents=True, exist_ok=True)
-        path = DATA / "campaigns-results.json"
-        path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-        say(f"figures written to {path}")
+        common.save_results(
+            "campaigns-results.json",
+            options=vars(self.args),
+            figures=[vars(f) for f in self.figures],
+            details={k: v for k, v in self.results.items()},
+            peak_rss_mib=self.rss,
+            wall_s=round(wall),
+        )
 
     # ------------------------------------------------------------------ main
     def run(self):
         began = time.perf_counter()
-        self.python = os.environ.get("FXCRM_ODOO_PYTHON", "")
-        self.addons_path = os.environ.get("FXCRM_ADDONS_PATH", "")
-        if not (self.python and self.addons_path):
-            raise BenchError(
-                "FXCRM_ODOO_PYTHON / FXCRM_ADDONS_PATH are not set: run the benchmark "
-                "with 'make bench-campaigns' or 'scripts/fxcrm.sh bench campaigns'."
-            )
-        odoo.tools.config.parse_config(
-            [
-                f"--addons-path={self.addons_path}",
-                f"--data-dir={self.data_dir}",
-                "--log-level=warn",
-            ]
+        self.python, self.addons_path = common.odoo_paths(
+            "'make bench-campaigns' or 'scripts/fxcrm.sh bench campaigns'"
         )
+        common.configure_odoo(self.addons_path, self.data_dir)
         try:
             self.create_database()
             self.load()
@@ -1100,7 +1000,7 @@ class Bench:
         finally:
             if self.args.keep:
                 say(f"database {self.args.db} kept")
-            elif self.registry is not None or self.database_exists():
+            elif self.registry is not None or common.database_exists(self.args.db):
                 self.drop_database()
         wall = time.perf_counter() - began
         say(f"wall time {wall:.0f} s (install and loading included)")
@@ -1158,13 +1058,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    bench = Bench(parse_args(argv))
-    try:
-        bench.run()
-    except BenchError as exc:
-        sys.stderr.write(f"campaigns benchmark: {exc}\n")
-        return 2
-    return 0
+    return common.main("campaigns benchmark", Bench(parse_args(argv)).run)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,6 @@ import argparse
 import json
 import os
 import re
-import shutil
 import socket
 import subprocess
 import sys
@@ -54,15 +53,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
 
+import common
 import generate
 import psutil
 import psycopg2
 import psycopg2.sql
+from common import DATA, MODULE, BenchError, say
 
-HERE = Path(__file__).resolve().parent
-ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
-DATA = HERE / "data"
-MODULE = "fx_engagement"
 INTEGRATION_GROUP = "fx_engagement.group_fx_integration"
 # pushes touching more traders than this queue their facts instead of refreshing them
 INLINE_LIMIT = "fx_engagement.sync_inline_limit"
@@ -105,15 +102,6 @@ TABLE_NOTE = """\
 GiB = 1 << 30
 
 
-def say(text=""):
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-class BenchError(RuntimeError):
-    pass
-
-
 # --- Odoo processes ------------------------------------------------------------------
 
 
@@ -127,65 +115,31 @@ class Odoo:
 
     @classmethod
     def from_env(cls, db):
-        python = os.environ.get("FXCRM_ODOO_PYTHON")
-        addons = os.environ.get("FXCRM_ADDONS_PATH")
-        if not (python and addons):
-            raise BenchError(
-                "FXCRM_ODOO_PYTHON / FXCRM_ADDONS_PATH are not set: run the benchmark "
-                "with 'make bench' or 'scripts/fxcrm.sh bench [options]'."
-            )
-        logs = DATA / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        return cls(python, addons, db, DATA / "odoo-data", logs)
+        python, addons = common.odoo_paths(
+            "'make bench' or 'scripts/fxcrm.sh bench [options]'"
+        )
+        common.LOGS.mkdir(parents=True, exist_ok=True)
+        return cls(python, addons, db, DATA / "odoo-data", common.LOGS)
 
     def command(self, *args, subcommand=None):
-        return [
+        return common.odoo_command(
             self.python,
-            str(ODOO_CLI),
-            *([subcommand] if subcommand else []),
-            f"--addons-path={self.addons_path}",
-            f"--data-dir={self.data_dir}",
-            "-d",
+            self.addons_path,
+            self.data_dir,
             self.db,
             *args,
-        ]
+            subcommand=subcommand,
+        )
 
     def run(self, name, *args, stdin=None, subcommand=None):
-        """Run an Odoo command to completion, its output in logs/<name>.log."""
-        log = self.logs / f"{name}.log"
-        with open(log, "w", encoding="utf-8") as out:
-            done = subprocess.run(
-                self.command(*args, subcommand=subcommand),
-                input=stdin,
-                stdout=subprocess.PIPE,
-                stderr=out,
-                text=True,
-                check=False,
-                timeout=3600,
-            )
-        if done.returncode:
-            tail = log.read_text(encoding="utf-8")[-3000:]
-            raise BenchError(f"odoo {name} failed ({done.returncode}):\n{tail}")
-        return done.stdout
+        """Run an Odoo command to completion, its stderr in logs/<name>.log; returns
+        its output."""
+        return common.run_odoo(
+            name, self.command(*args, subcommand=subcommand), stdin=stdin, capture=True
+        )
 
     def drop_database(self):
-        conn = psycopg2.connect(dbname="postgres")
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    (self.db,),
-                )
-                cr.execute(
-                    psycopg2.sql.SQL("DROP DATABASE IF EXISTS {}").format(
-                        psycopg2.sql.Identifier(self.db)
-                    )
-                )
-        finally:
-            conn.close()
-        shutil.rmtree(self.data_dir / "filestore" / self.db, ignore_errors=True)
+        common.drop_database(self.db, self.data_dir)
 
     def install(self):
         self.run(
@@ -955,20 +909,17 @@ class Bench:
 
     def save(self, wall):
         self.figures["wall_s"] = wall
-        out = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "options": {k: str(v) for k, v in vars(self.args).items()},
-            "data": self.meta,
-            "figures": self.figures,
-            "phases": [vars(p) for p in self.phases],
-            "machine": {
+        common.save_results(
+            "results.json",
+            options={k: str(v) for k, v in vars(self.args).items()},
+            data=self.meta,
+            figures=self.figures,
+            phases=[vars(p) for p in self.phases],
+            machine={
                 "cpus": os.cpu_count(),
                 "memory_gib": round(psutil.virtual_memory().total / GiB, 1),
             },
-        }
-        path = DATA / "results.json"
-        path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-        say(f"figures written to {path}")
+        )
 
     def run(self):
         began = time.perf_counter()
@@ -1074,15 +1025,11 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     try:
-        Bench(args).run()
-    except BenchError as exc:
-        sys.stderr.write(f"bench: {exc}\n")
-        return 2
+        return common.main("bench", lambda: Bench(args).run())
     except xmlrpc.client.Fault as exc:
         tail = "\n".join(exc.faultString.strip().splitlines()[-12:])
         sys.stderr.write(f"bench: the server refused a call:\n...\n{tail}\n")
         return 1
-    return 0
 
 
 if __name__ == "__main__":

@@ -42,25 +42,23 @@ What it does:
 
 import argparse
 import importlib.metadata
-import json
-import os
-import shutil
 import statistics
 import subprocess
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
+import common
 import generate
 import psycopg2
 import psycopg2.sql
+from common import DATA, MODULE, BenchError, say
 
 try:
     import odoo
-    from odoo import Command, api
+    from odoo import Command
     from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
@@ -69,10 +67,6 @@ except ImportError:
         "'make bench-segments' or 'scripts/fxcrm.sh bench segments'."
     )
 
-HERE = Path(__file__).resolve().parent
-ODOO_CLI = HERE.parents[1] / "scripts" / "odoo_cli.py"  # see that file: not -m odoo
-DATA = HERE / "data"
-MODULE = "fx_engagement"
 OCA_MODULE = "mass_mailing_list_dynamic"
 OCA_REQUIREMENT = "odoo-addon-mass-mailing-list-dynamic==18.0.*"
 OCA_DISTRIBUTION = "odoo-addon-mass_mailing_list_dynamic"
@@ -175,15 +169,6 @@ SETUP_CURRENCIES = (("EUR", 0.92), ("GBP", 0.79))
 PG_SETTINGS = ("server_version", "shared_buffers", "work_mem", "jit")
 
 
-def say(text=""):
-    sys.stdout.write(text + "\n")
-    sys.stdout.flush()
-
-
-class BenchError(RuntimeError):
-    pass
-
-
 @dataclass
 class Figure:
     label: str
@@ -208,90 +193,35 @@ class Bench:
     plans: list = field(default_factory=list)
 
     # ------------------------------------------------------------------ Odoo
-    def odoo_command(self, *args):
-        return [
+    def run_odoo(self, name, *args):
+        """Run an Odoo command to completion; its log in data/logs/seg-<name>.log."""
+        command = common.odoo_command(
             self.python,
-            str(ODOO_CLI),
-            f"--addons-path={self.addons_path}",
-            f"--data-dir={self.data_dir}",
-            "-d",
+            self.addons_path,
+            self.data_dir,
             self.args.db,
             "--log-level=warn",
             *args,
-        ]
-
-    def run_odoo(self, name, *args):
-        """Run an Odoo command to completion; its log in data/logs/seg-<name>.log."""
-        logs = DATA / "logs"
-        logs.mkdir(parents=True, exist_ok=True)
-        log = logs / f"seg-{name}.log"
-        with open(log, "w", encoding="utf-8") as out:
-            done = subprocess.run(
-                self.odoo_command(*args),
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                check=False,
-                timeout=7200,
-            )
-        if done.returncode:
-            tail = log.read_text(encoding="utf-8")[-3000:]
-            raise BenchError(f"odoo {name} failed ({done.returncode}):\n{tail}")
+        )
+        common.run_odoo(name, command, log_name=f"seg-{name}", timeout=7200)
 
     def open_registry(self, fresh=False):
-        if fresh:
-            Registry.delete(self.args.db)
-        self.registry = Registry(self.args.db)
-        with self.registry.cursor() as cr:
-            self.uid = (
-                api.Environment(cr, odoo.SUPERUSER_ID, {}).ref("base.user_admin").id
-            )
+        self.registry, self.uid = common.open_registry(self.args.db, fresh)
 
-    @contextmanager
     def env(self):
         """An admin environment in a new transaction, committed at the end."""
-        with self.registry.cursor() as cr:
-            yield api.Environment(cr, self.uid, {})
+        return common.odoo_env(self.registry, self.uid)
 
     def timed(self, work):
         """Run ``work(env)`` in its own transaction, commit included; return the
         seconds and its result."""
-        start = time.perf_counter()
-        with self.registry.cursor() as cr:  # commits when the block ends
-            result = work(api.Environment(cr, self.uid, {}))
-        return time.perf_counter() - start, result
+        return common.timed(self.registry, self.uid, work)
 
     # ------------------------------------------------------------------ database
-    def database_exists(self):
-        conn = psycopg2.connect(dbname="postgres")
-        try:
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT 1 FROM pg_database WHERE datname = %s", [self.args.db]
-                )
-                return bool(cr.fetchone())
-        finally:
-            conn.close()
-
     def drop_database(self):
         Registry.delete(self.args.db)
         odoo.sql_db.close_db(self.args.db)
-        conn = psycopg2.connect(dbname="postgres")
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cr:
-                cr.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                    "WHERE datname = %s AND pid <> pg_backend_pid()",
-                    [self.args.db],
-                )
-                cr.execute(
-                    psycopg2.sql.SQL("DROP DATABASE IF EXISTS {}").format(
-                        psycopg2.sql.Identifier(self.args.db)
-                    )
-                )
-        finally:
-            conn.close()
-        shutil.rmtree(self.data_dir / "filestore" / self.args.db, ignore_errors=True)
+        common.drop_database(self.args.db, self.data_dir)
 
     def postgres_settings(self):
         conn = psycopg2.connect(dbname=self.args.db)
@@ -306,15 +236,6 @@ class Bench:
                     )
                     settings[name] = cr.fetchone()[0]
                 return settings
-        finally:
-            conn.close()
-
-    def analyze(self):
-        conn = psycopg2.connect(dbname=self.args.db)
-        try:
-            conn.autocommit = True
-            with conn.cursor() as cr:
-                cr.execute("VACUUM (ANALYZE)")
         finally:
             conn.close()
 
@@ -379,7 +300,7 @@ class Bench:
         )
         self.results["recompute_all_s"] = round(seconds, 2)
         start = time.perf_counter()
-        self.analyze()
+        common.analyze(self.args.db)
         say(f"  VACUUM ANALYZE in {self.since(start)}")
         self.describe_book()
 
@@ -773,42 +694,29 @@ class Bench:
                 say(f"  {line}")
 
     def save(self, wall):
-        out = {
-            "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "options": vars(self.args),
-            "sizes": self.sizes,
-            "figures": [vars(f) for f in self.figures],
-            "details": self.results,
-            "plans": self.plans,
-            "wall_s": round(wall),
-        }
-        path = DATA / "segments-results.json"
-        path.write_text(json.dumps(out, indent=2, default=str) + "\n")
-        say(f"figures written to {path}")
+        common.save_results(
+            "segments-results.json",
+            options=vars(self.args),
+            sizes=self.sizes,
+            figures=[vars(f) for f in self.figures],
+            details=self.results,
+            plans=self.plans,
+            wall_s=round(wall),
+        )
 
     # ------------------------------------------------------------------ main
     def run(self):
         began = time.perf_counter()
-        self.python = os.environ.get("FXCRM_ODOO_PYTHON", "")
-        self.addons_path = os.environ.get("FXCRM_ADDONS_PATH", "")
-        if not (self.python and self.addons_path):
-            raise BenchError(
-                "FXCRM_ODOO_PYTHON / FXCRM_ADDONS_PATH are not set: run the benchmark "
-                "with 'make bench-segments' or 'scripts/fxcrm.sh bench segments'."
-            )
-        odoo.tools.config.parse_config(
-            [
-                f"--addons-path={self.addons_path}",
-                f"--data-dir={self.data_dir}",
-                "--log-level=warn",
-            ]
+        self.python, self.addons_path = common.odoo_paths(
+            "'make bench-segments' or 'scripts/fxcrm.sh bench segments'"
         )
+        common.configure_odoo(self.addons_path, self.data_dir)
         try:
-            if self.args.reuse and self.database_exists():
+            if self.args.reuse and common.database_exists(self.args.db):
                 self.open_registry()
                 say(f"reusing database {self.args.db}")
                 self.reset()
-                self.analyze()
+                common.analyze(self.args.db)
                 self.describe_book()
             else:
                 self.create_database()
@@ -827,7 +735,7 @@ class Bench:
                 self.report()
             if self.args.keep:
                 say(f"database {self.args.db} kept (measure again with --reuse)")
-            elif self.registry is not None or self.database_exists():
+            elif self.registry is not None or common.database_exists(self.args.db):
                 self.drop_database()
         wall = time.perf_counter() - began
         say(f"wall time {wall:.0f} s (install and loading included)")
@@ -875,13 +783,7 @@ def parse_args(argv):
 
 
 def main(argv=None):
-    bench = Bench(parse_args(argv))
-    try:
-        bench.run()
-    except BenchError as exc:
-        sys.stderr.write(f"segments benchmark: {exc}\n")
-        return 2
-    return 0
+    return common.main("segments benchmark", Bench(parse_args(argv)).run)
 
 
 if __name__ == "__main__":
