@@ -4,8 +4,10 @@ key, then staff read the trader facts back."""
 import os
 import subprocess
 import sys
+import threading
 import uuid
 import xmlrpc.client
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -230,3 +232,66 @@ def test_readme_example_client_runs(odoo_server, integration_rpc, admin_rpc):
     assert sara["fx_stage"] == "active"
     assert sara["fx_total_deposits"] == 1000.0
     assert sara["fx_trade_count_total"] == 2
+
+
+def test_parallel_bridges_introducing_the_same_symbol(
+    integration_rpc, rpc_factory, admin_rpc, book
+):
+    """Two bridges (one per trading server) push at the same moment, both with a
+    symbol and a strategy the CRM has never seen: both calls succeed, each symbol
+    exists once, the facts of every trader are right."""
+    tag = book["tag"]
+    symbol, strategy = f"NEW{tag}", f"bot_{tag.lower()}"
+    bridges = {
+        side: rpc_factory("fx_bridge", integration_rpc.password) for side in "AB"
+    }
+    batches = {}
+    for side, rpc in bridges.items():
+        server = f"E2E-{tag}-{side}"
+        accounts = [
+            {
+                "platform": "mt4",
+                "server": server,
+                "login": str(login),
+                "client_ref": f"PAR-{tag}-{side}{login}",
+                "currency": "USD",
+            }
+            for login in range(25)
+        ]
+        assert rpc("fx.sync", "push_accounts", accounts)["created"] == 25
+        batches[side] = [
+            {
+                "platform": "mt4",
+                "server": server,
+                "login": str(n % 25),
+                "ticket": str(n),
+                "symbol": symbol,
+                "side": "buy",
+                "volume": 0.1,
+                "open_time": days_ago(1 + n % 5),
+                "strategy": strategy,
+            }
+            for n in range(1000)
+        ]
+    start = threading.Barrier(2)
+
+    def push(side):
+        start.wait()
+        return bridges[side]("fx.sync", "push_trades", batches[side])
+
+    with ThreadPoolExecutor(2) as pool:
+        results = list(pool.map(push, "AB"))
+    assert results == [{"created": 1000, "updated": 0, "unchanged": 0}] * 2
+    [instrument] = admin_rpc(
+        "fx.instrument", "search_read", [("name", "=", symbol)], fields=["id"]
+    )
+    assert admin_rpc("fx.strategy", "search_count", [("code", "=", strategy)]) == 1
+    traders = admin_rpc(
+        "res.partner",
+        "search_read",
+        [("fx_client_ref", "=like", f"PAR-{tag}-%")],
+        fields=["fx_trade_count_total", "fx_instrument_ids"],
+    )
+    assert len(traders) == 50
+    assert {t["fx_trade_count_total"] for t in traders} == {40}
+    assert all(t["fx_instrument_ids"] == [instrument["id"]] for t in traders)
