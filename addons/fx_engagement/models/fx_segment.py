@@ -214,18 +214,15 @@ class FxSegment(models.Model):
         return action
 
     def action_view_membership(self):
-        self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "fx_engagement.fx_segment_membership_action"
-        )
-        action["domain"] = [("segment_id", "=", self.id)]
-        return action
+        return self._fx_history_action("fx_engagement.fx_segment_membership_action")
 
     def action_view_refreshes(self):
+        return self._fx_history_action("fx_engagement.fx_segment_refresh_action")
+
+    def _fx_history_action(self, xmlid):
+        """The window action ``xmlid`` restricted to this segment's lines."""
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "fx_engagement.fx_segment_refresh_action"
-        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
         action["domain"] = [("segment_id", "=", self.id)]
         return action
 

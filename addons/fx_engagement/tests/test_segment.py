@@ -302,6 +302,20 @@ class TestSegment(SyncCase):
             segment.refresh_ids.sorted("id").mapped("member_count"), [2, 2, 1]
         )
 
+    def test_history_buttons_open_this_segments_lines(self):
+        segment = self.segment(
+            [{"kind": "traded_symbol", "symbol": "BTCUSD", "days": 7}]
+        )
+        for method, model in (
+            ("action_view_membership", "fx.segment.membership"),
+            ("action_view_refreshes", "fx.segment.refresh"),
+        ):
+            action = getattr(segment, method)()
+            self.assertEqual(
+                (action["res_model"], action["domain"]),
+                (model, [("segment_id", "=", segment.id)]),
+            )
+
     def test_refresh_after_push_for_touched_traders(self):
         segment = self.segment(
             [{"kind": "traded_symbol", "symbol": "BTCUSD", "days": 7}],
