@@ -1,10 +1,15 @@
-"""SQL helpers shared by the set-based writes of fx_engagement."""
+"""Helpers shared by fx_engagement's models: the set-based SQL writes, and the
+one evaluator of stored trader filters."""
 
 import json
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from odoo import fields
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
+
+from .lib.domain_literal import DomainSyntaxError, parse_domain
 
 # PostgreSQL types a column of a JSON recordset may have (literal SQL, never input)
 PG_TYPES = {
@@ -84,3 +89,83 @@ def insert_missing(model, key, columns):
     )
     model.invalidate_model()
     return dict(rows)
+
+
+# --------------------------------------------------------------------- filters
+def _user_tz(env):
+    try:
+        return ZoneInfo(env.user.tz or "UTC")
+    except (ValueError, KeyError):
+        return ZoneInfo("UTC")
+
+
+def _check_paths(env, model, domain, label):
+    """Every field named in ``domain`` (paths and sub-domains included) exists
+    and is readable by ``env``'s user."""
+    for leaf in domain:
+        if not isinstance(leaf, tuple) or not isinstance(leaf[0], str):
+            continue
+        current = model
+        path = leaf[0].split(".")
+        for fname in path:
+            field = current._fields.get(fname)
+            if field is None:
+                raise ValidationError(
+                    env._(
+                        "%(label)s: unknown field %(field)s in the filter.",
+                        label=label,
+                        field=leaf[0],
+                    )
+                )
+            if not env.su and not field.is_accessible(current.env):
+                raise ValidationError(
+                    env._(
+                        "%(label)s: you may not filter on %(field)s.",
+                        label=label,
+                        field=leaf[0],
+                    )
+                )
+            if field.relational:
+                current = current.env[field.comodel_name]
+        if leaf[1] in ("any", "not any") and isinstance(leaf[2], list | tuple):
+            _check_paths(
+                env,
+                current,
+                [tuple(x) if isinstance(x, list) else x for x in leaf[2]],
+                label,
+            )
+
+
+def parse_trader_filter(env, text, label):
+    """A stored trader filter (``res.partner`` domain as text) as a list.
+
+    Filters are data, never code: the text is read by
+    :func:`lib.domain_literal.parse_domain` (literals and the date helpers of
+    Odoo's domain editor only), every field it names must exist and be readable
+    by ``env``'s user, and the domain must compile for that user. ``label``
+    names the filter's owner in the error (e.g. "Segment VIP").
+    """
+    Partner = env["res.partner"]
+    try:
+        domain = parse_domain(
+            text,
+            today=fields.Date.context_today(Partner),
+            tz=_user_tz(env),
+            uid=env.uid,
+        )
+    except DomainSyntaxError as exc:
+        raise ValidationError(
+            env._(
+                "%(label)s: the filter is not valid: %(error)s", label=label, error=exc
+            )
+        ) from None
+    _check_paths(env, Partner, domain, label)
+    try:
+        Partner._search(domain)
+    except (ValueError, KeyError, TypeError, AccessError) as exc:
+        raise ValidationError(
+            env._(
+                "%(label)s: the filter is not valid: %(error)s", label=label, error=exc
+            )
+        ) from None
+    return domain

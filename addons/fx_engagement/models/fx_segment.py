@@ -6,10 +6,9 @@ from psycopg2.extensions import TransactionRollbackError
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.safe_eval import datetime as safe_datetime
-from odoo.tools.safe_eval import dateutil, safe_eval
 
 from ..lib.segment_graph import find_cycle, refresh_order
+from ..tools import parse_trader_filter
 
 _logger = logging.getLogger(__name__)
 
@@ -101,13 +100,14 @@ class FxSegment(models.Model):
         copy=False,
         help="Given to the members and removed from those who leave, at each refresh.",
     )
+    # computed as the viewing user (record rules apply), never as superuser
     preview_count = fields.Integer(
-        string="Matching Traders", compute="_compute_preview", compute_sudo=True
+        string="Matching Traders", compute="_compute_preview", compute_sudo=False
     )
     preview_partner_ids = fields.Many2many(
-        "res.partner", string="Sample", compute="_compute_preview", compute_sudo=True
+        "res.partner", string="Sample", compute="_compute_preview", compute_sudo=False
     )
-    preview_error = fields.Char(compute="_compute_preview", compute_sudo=True)
+    preview_error = fields.Char(compute="_compute_preview", compute_sudo=False)
 
     # ------------------------------------------------------------------ computes
     def _compute_member_count(self):
@@ -153,11 +153,11 @@ class FxSegment(models.Model):
                             SELECT p.id FROM res_partner p JOIN m ON m.id = p.id
                              ORDER BY p.fx_ltv DESC NULLS LAST, p.id LIMIT %s)
                         """,
-                        segment._fx_members_sql(),
+                        segment._fx_members_sql(as_viewer=True),
                         PREVIEW_SAMPLE,
                     )
                 )
-            except (UserError, ValidationError, ValueError, SyntaxError) as exc:
+            except (UserError, ValidationError, AccessError, ValueError) as exc:
                 segment.preview_error = str(exc)
                 continue
             segment.preview_count = count
@@ -254,79 +254,28 @@ class FxSegment(models.Model):
         order = refresh_order(self.ids, self._fx_dependency_edges())
         return self.browse(order)
 
-    @api.model
-    def _fx_domain_context(self):
-        today = fields.Date.context_today(self)
-        return {
-            "datetime": safe_datetime,
-            "relativedelta": dateutil.relativedelta.relativedelta,
-            "context_today": lambda: today,
-            "uid": self.env.uid,
-            "user": self.env.user,
-        }
-
     def _fx_parse_domain(self, check_user=None):
-        """The domain as a list, validated: a clear error when it is malformed,
-        names an unknown field or a field ``check_user`` may not read."""
+        """The trader filter as a list of literal conditions (see
+        :func:`~odoo.addons.fx_engagement.tools.parse_trader_filter`): a clear error
+        when it is malformed or names a field unknown or unreadable to
+        ``check_user`` (by default the current user)."""
         self.ensure_one()
-        try:
-            domain = safe_eval(self.domain or "[]", self._fx_domain_context())
-        except Exception as exc:
-            raise ValidationError(
-                self.env._(
-                    "Segment %(name)s: the filter is not valid: %(error)s",
-                    name=self.name,
-                    error=exc,
-                )
-            ) from exc
-        if not isinstance(domain, list | tuple):
-            raise ValidationError(
-                self.env._(
-                    "Segment %s: the filter must be a list of conditions.", self.name
-                )
-            )
-        Partner = self.env["res.partner"]
-        if check_user:
-            Partner = Partner.with_user(check_user)
-        for leaf in domain:
-            if isinstance(leaf, list | tuple) and leaf and isinstance(leaf[0], str):
-                fname = leaf[0].split(".")[0]
-                if fname not in Partner._fields:
-                    raise ValidationError(
-                        self.env._(
-                            "Segment %(name)s: unknown field %(field)s in the filter.",
-                            name=self.name,
-                            field=leaf[0],
-                        )
-                    )
-                try:
-                    Partner.check_field_access_rights("read", [fname])
-                except AccessError as exc:
-                    raise ValidationError(
-                        self.env._(
-                            "Segment %(name)s: you may not filter on %(field)s.",
-                            name=self.name,
-                            field=leaf[0],
-                        )
-                    ) from exc
-        try:
-            Partner._search(list(domain))
-        except (ValueError, KeyError, TypeError, AccessError) as exc:
-            raise ValidationError(
-                self.env._(
-                    "Segment %(name)s: the filter is not valid: %(error)s",
-                    name=self.name,
-                    error=exc,
-                )
-            ) from exc
-        return list(domain)
+        env = self.with_user(check_user).env if check_user else self.env
+        label = self.env._("Segment %s", self.name)
+        return parse_trader_filter(env, self.domain, label)
 
-    def _fx_members_sql(self, partner_ids=None):
+    def _fx_members_sql(self, partner_ids=None, as_viewer=False):
         """SQL selecting the ids of the traders matching the segment now
-        (restricted to ``partner_ids`` when given)."""
+        (restricted to ``partner_ids`` when given).
+
+        The refresh sees every trader (the filter is data, checked when saved).
+        A preview (``as_viewer``) runs the filter as the current user: record
+        rules apply, so a salesperson counts only the traders they may see.
+        """
         self.ensure_one()
         domain = [("fx_is_trader", "=", True), *self._fx_parse_domain()]
-        query = self.env["res.partner"].sudo()._search(domain)
+        Partner = self.env["res.partner"]
+        query = (Partner if as_viewer else Partner.sudo())._search(domain)
         conditions = [SQL("p.id IN (%s)", query.subselect())]
         if partner_ids is not None:
             conditions.append(SQL("p.id = ANY(%s)", list(partner_ids)))
