@@ -5,10 +5,9 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
 
 from ..lib.stats import Variant, decide_winner
-from ..tools import json_recordset
+from ..tools import json_recordset, parse_trader_filter
 
 _logger = logging.getLogger(__name__)
 
@@ -288,20 +287,13 @@ class FxCampaign(models.Model):
         return action
 
     # ------------------------------------------------------------------ enrolment
-    def _fx_domain(self):
+    def _fx_domain(self, check_user=None):
+        """The trader filter as literal conditions (one evaluator for every
+        stored filter: :func:`~odoo.addons.fx_engagement.tools.parse_trader_filter`)."""
         self.ensure_one()
-        try:
-            domain = safe_eval(self.domain or "[]")
-            self.env["res.partner"]._search(list(domain))
-        except Exception as exc:
-            raise ValidationError(
-                self.env._(
-                    "Campaign %(name)s: the trader filter is not valid: %(error)s",
-                    name=self.name,
-                    error=exc,
-                )
-            ) from exc
-        return list(domain)
+        env = self.with_user(check_user).env if check_user else self.env
+        label = self.env._("Campaign %s", self.name)
+        return parse_trader_filter(env, self.domain, label)
 
     def _fx_audience_sql(self):
         """SQL condition on ``p`` restricting to the campaign's audience."""
