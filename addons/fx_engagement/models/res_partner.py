@@ -7,7 +7,7 @@ from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.churn import churn_risk
@@ -28,6 +28,25 @@ TRADER_STAGES = [
     ("dormant", "Dormant"),
     ("churned", "Churned"),
 ]
+# Who may read and write the trader fields (see README, "Security"):
+# FX users and the integration read them (never plain employees or portal users);
+FX_READ = "fx_engagement.group_fx_user,fx_engagement.group_fx_integration"
+# the facts are computed from trading data and written by the system only;
+FX_SYSTEM_FIELDS = frozenset(
+    """fx_stage fx_kyc_status fx_stage_date fx_registration_date fx_last_login_date
+    fx_account_count fx_ftd_date fx_ftd_amount fx_total_deposits fx_total_withdrawals
+    fx_net_deposits fx_last_deposit_date fx_deposits_30d fx_deposits_90d
+    fx_withdrawals_30d fx_withdrawals_90d fx_net_deposits_30d fx_net_deposits_90d
+    fx_total_bonus fx_revenue_total fx_ltv fx_is_funded fx_last_trade_date
+    fx_trade_count_30d fx_trade_count_90d fx_trade_count_total fx_volume_30d
+    fx_volume_90d fx_instrument_ids fx_strategy_ids fx_churn_risk fx_churn_factors
+    fx_segment_ids fx_stage_history_ids""".split()
+)
+# the broker's client ID (the sync API's identity key) is given by FX users to a
+# contact that has none; changing an existing one is for FX managers and the
+# integration. The profile (experience, risk appetite ...) is kept by FX users.
+FX_IDENTITY_FIELDS = frozenset(["fx_client_ref"])
+
 KYC_STATUSES = [
     ("none", "Not Started"),
     ("pending", "Pending"),
@@ -45,12 +64,14 @@ class ResPartner(models.Model):
         index=True,
         help="Client or prospect of the brokerage (set by the trading-data sync "
         "or by hand).",
+        groups=FX_READ,
     )
     fx_client_ref = fields.Char(
         string="Client ID",
         index="btree_not_null",
         copy=False,
         help="The broker's own client identifier (back office / trading platform).",
+        groups=FX_READ,
     )
     team_id = fields.Many2one(
         "crm.team",
@@ -63,6 +84,7 @@ class ResPartner(models.Model):
         string="Reporting Currency",
         compute="_compute_fx_currency_id",
         help="Trader amounts are kept in the company currency.",
+        groups=FX_READ,
     )
     # lifecycle
     fx_stage = fields.Selection(
@@ -74,6 +96,7 @@ class ResPartner(models.Model):
         help="Lifecycle stage: lead, registered, KYC pending, KYC approved, funded "
         "(first deposit), active trader, dormant (no trade for a while), churned "
         "(no trade and no deposit for long after having been funded).",
+        groups=FX_READ,
     )
     fx_kyc_status = fields.Selection(
         KYC_STATUSES,
@@ -81,30 +104,46 @@ class ResPartner(models.Model):
         default="none",
         index=True,
         tracking=True,
+        groups=FX_READ,
     )
     # funding
     fx_stage_date = fields.Datetime(
-        string="In Stage Since", help="When the trader entered the current stage."
+        string="In Stage Since",
+        help="When the trader entered the current stage.",
+        groups=FX_READ,
     )
     fx_stage_history_ids = fields.One2many(
-        "fx.trader.stage.history", "partner_id", string="Stage History"
+        "fx.trader.stage.history",
+        "partner_id",
+        string="Stage History",
+        groups=FX_READ,
     )
-    fx_registration_date = fields.Datetime(string="Registered On")
-    fx_last_login_date = fields.Datetime(string="Last Login")
+    fx_registration_date = fields.Datetime(string="Registered On", groups=FX_READ)
+    fx_last_login_date = fields.Datetime(string="Last Login", groups=FX_READ)
     fx_account_count = fields.Integer(
-        string="Platform Accounts", help="Live trading accounts."
+        string="Platform Accounts",
+        help="Live trading accounts.",
+        groups=FX_READ,
     )
     fx_ftd_date = fields.Datetime(
-        string="First Deposit Date", help="Date of the first deposit (FTD)."
+        string="First Deposit Date",
+        help="Date of the first deposit (FTD).",
+        groups=FX_READ,
     )
     fx_ftd_amount = fields.Monetary(
-        string="First Deposit Amount", currency_field="fx_currency_id"
+        string="First Deposit Amount",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_total_deposits = fields.Monetary(
-        string="Total Deposits", currency_field="fx_currency_id"
+        string="Total Deposits",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_total_withdrawals = fields.Monetary(
-        string="Total Withdrawals", currency_field="fx_currency_id"
+        string="Total Withdrawals",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_net_deposits = fields.Monetary(
         string="Net Deposits",
@@ -112,52 +151,74 @@ class ResPartner(models.Model):
         compute="_compute_fx_net_deposits",
         store=True,
         help="Total deposits minus total withdrawals.",
+        groups=FX_READ,
     )
-    fx_last_deposit_date = fields.Datetime(string="Last Deposit")
+    fx_last_deposit_date = fields.Datetime(string="Last Deposit", groups=FX_READ)
     fx_deposits_30d = fields.Monetary(
-        string="Deposits (30 days)", currency_field="fx_currency_id"
+        string="Deposits (30 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_deposits_90d = fields.Monetary(
-        string="Deposits (90 days)", currency_field="fx_currency_id"
+        string="Deposits (90 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_withdrawals_30d = fields.Monetary(
-        string="Withdrawals (30 days)", currency_field="fx_currency_id"
+        string="Withdrawals (30 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_withdrawals_90d = fields.Monetary(
-        string="Withdrawals (90 days)", currency_field="fx_currency_id"
+        string="Withdrawals (90 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_net_deposits_30d = fields.Monetary(
-        string="Net Deposits (30 days)", currency_field="fx_currency_id"
+        string="Net Deposits (30 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_net_deposits_90d = fields.Monetary(
-        string="Net Deposits (90 days)", currency_field="fx_currency_id"
+        string="Net Deposits (90 days)",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_total_bonus = fields.Monetary(
-        string="Bonuses Granted", currency_field="fx_currency_id"
+        string="Bonuses Granted",
+        currency_field="fx_currency_id",
+        groups=FX_READ,
     )
     fx_revenue_total = fields.Monetary(
         string="Broker Revenue",
         currency_field="fx_currency_id",
         help="Commission and spread markup reported by the platform, to date.",
+        groups=FX_READ,
     )
     fx_ltv = fields.Monetary(
         string="Lifetime Value",
         currency_field="fx_currency_id",
         help="Net deposits plus broker revenue to date.",
+        groups=FX_READ,
     )
     fx_is_funded = fields.Boolean(
         string="Funded",
         compute="_compute_fx_is_funded",
         store=True,
         help="The trader has made a first deposit.",
+        groups=FX_READ,
     )
     # trading activity
-    fx_last_trade_date = fields.Datetime(string="Last Trade")
-    fx_trade_count_30d = fields.Integer(string="Trades (30 days)")
-    fx_trade_count_90d = fields.Integer(string="Trades (90 days)")
-    fx_trade_count_total = fields.Integer(string="Trades")
-    fx_volume_30d = fields.Float(string="Volume (lots, 30 days)", digits=(16, 2))
-    fx_volume_90d = fields.Float(string="Volume (lots, 90 days)", digits=(16, 2))
+    fx_last_trade_date = fields.Datetime(string="Last Trade", groups=FX_READ)
+    fx_trade_count_30d = fields.Integer(string="Trades (30 days)", groups=FX_READ)
+    fx_trade_count_90d = fields.Integer(string="Trades (90 days)", groups=FX_READ)
+    fx_trade_count_total = fields.Integer(string="Trades", groups=FX_READ)
+    fx_volume_30d = fields.Float(
+        string="Volume (lots, 30 days)", digits=(16, 2), groups=FX_READ
+    )
+    fx_volume_90d = fields.Float(
+        string="Volume (lots, 90 days)", digits=(16, 2), groups=FX_READ
+    )
     fx_instrument_ids = fields.Many2many(
         "fx.instrument",
         "res_partner_fx_instrument_rel",
@@ -165,6 +226,7 @@ class ResPartner(models.Model):
         "instrument_id",
         string="Instruments Traded",
         help="Top symbols by volume over the last 90 days.",
+        groups=FX_READ,
     )
     fx_strategy_ids = fields.Many2many(
         "fx.strategy",
@@ -173,6 +235,7 @@ class ResPartner(models.Model):
         "strategy_id",
         string="Strategies Used",
         help="Strategy tags of the trades of the last 90 days.",
+        groups=FX_READ,
     )
     fx_churn_risk = fields.Integer(
         string="Churn Risk",
@@ -180,10 +243,14 @@ class ResPartner(models.Model):
         aggregator="avg",
         help="0-100, from the factors shown next to it: inactivity against the "
         "trader's own rhythm, falling volume, falling deposits, withdrawals.",
+        groups=FX_READ,
     )
-    fx_churn_factors = fields.Json(string="Churn Risk Factors (data)")
+    fx_churn_factors = fields.Json(string="Churn Risk Factors (data)", groups=FX_READ)
     fx_churn_explanation = fields.Html(
-        string="Why", compute="_compute_fx_churn_explanation", sanitize=True
+        string="Why",
+        compute="_compute_fx_churn_explanation",
+        sanitize=True,
+        groups=FX_READ,
     )
     fx_segment_ids = fields.Many2many(
         "fx.segment",
@@ -194,11 +261,13 @@ class ResPartner(models.Model):
         readonly=True,
         copy=False,
         help="Segments the trader belongs to now (kept by the segment refresh).",
+        groups=FX_READ,
     )
     # profile
     fx_risk_appetite = fields.Selection(
         [("low", "Low"), ("medium", "Medium"), ("high", "High")],
         string="Risk Appetite",
+        groups=FX_READ,
     )
     fx_experience_level = fields.Selection(
         [
@@ -209,6 +278,7 @@ class ResPartner(models.Model):
             ("professional", "Professional"),
         ],
         string="Experience Level",
+        groups=FX_READ,
     )
     fx_income_band = fields.Selection(
         [
@@ -220,13 +290,15 @@ class ResPartner(models.Model):
         ],
         string="Annual Income",
         help="Declared yearly income band, in the company currency.",
+        groups=FX_READ,
     )
-    fx_occupation = fields.Char(string="Occupation")
-    fx_birth_date = fields.Date(string="Birth Date")
-    fx_age = fields.Integer(string="Age", compute="_compute_fx_age")
+    fx_occupation = fields.Char(string="Occupation", groups=FX_READ)
+    fx_birth_date = fields.Date(string="Birth Date", groups=FX_READ)
+    fx_age = fields.Integer(string="Age", compute="_compute_fx_age", groups=FX_READ)
     fx_gender = fields.Selection(
         [("female", "Female"), ("male", "Male"), ("other", "Other")],
         string="Gender",
+        groups=FX_READ,
     )
     fx_preferred_channel = fields.Selection(
         [
@@ -237,6 +309,7 @@ class ResPartner(models.Model):
             ("portal", "Portal / In-app"),
         ],
         string="Preferred Channel",
+        groups=FX_READ,
     )
 
     _sql_constraints = [
@@ -291,13 +364,49 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            # a new contact may carry the empty defaults of the facts, not values
+            self._fx_check_write_access(
+                [
+                    name
+                    for name, value in vals.items()
+                    if value or name not in FX_SYSTEM_FIELDS
+                ]
+            )
         self._fx_check_client_refs(vals_list)
         return super().create(vals_list)
 
     def write(self, vals):
+        self._fx_check_write_access(vals)
         if vals.get("fx_client_ref"):
             self._fx_check_client_refs([vals], exclude=self)
         return super().write(vals)
+
+    def _fx_check_write_access(self, fnames):
+        """Trader facts are written by the system only; an existing client ID
+        is changed by FX managers and the integration only."""
+        if self.env.su:
+            return
+        fnames = set(fnames)
+        refused = fnames & FX_SYSTEM_FIELDS
+        if fnames & FX_IDENTITY_FIELDS and not self.env.user.has_group(
+            "fx_engagement.group_fx_manager"
+        ):
+            if not self.env.user.has_group(
+                "fx_engagement.group_fx_integration"
+            ) and any(self.sudo().mapped("fx_client_ref")):
+                refused |= fnames & FX_IDENTITY_FIELDS
+        if refused:
+            raise AccessError(
+                self.env._(
+                    "You may not change %(fields)s: trader facts are computed from "
+                    "the trading data, and a client ID is changed by FX managers "
+                    "only.",
+                    fields=", ".join(
+                        self._fields[name].string for name in sorted(refused)
+                    ),
+                )
+            )
 
     def _fx_check_client_refs(self, vals_list, exclude=None):
         """Refuse a broker client ID that another contact already has.

@@ -6,6 +6,9 @@ from odoo.exceptions import ValidationError
 # no 0/O, 1/I/L: codes are read aloud and typed from screenshots
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
+# referral data is internal: referral users read it (never plain employees or
+# portal users; portal pages read a trader's own data through their controller)
+REFERRAL_READ = "fx_referrals.group_fx_referral_user"
 
 
 def generate_referral_code(length=CODE_LENGTH):
@@ -21,6 +24,7 @@ class ResPartner(models.Model):
         copy=False,
         index="btree_not_null",
         help="The code a trader shares; sign-ups carrying it are attributed to them.",
+        groups=REFERRAL_READ,
     )
     fx_referrer_id = fields.Many2one(
         "res.partner",
@@ -29,12 +33,16 @@ class ResPartner(models.Model):
         ondelete="set null",
         tracking=True,
         help="The trader whose referral brought this contact.",
+        groups=REFERRAL_READ,
     )
     fx_referral_ids = fields.One2many(
-        "res.partner", "fx_referrer_id", string="Referred Traders"
+        "res.partner",
+        "fx_referrer_id",
+        string="Referred Traders",
+        groups=REFERRAL_READ,
     )
     fx_referral_count = fields.Integer(
-        string="Referrals", compute="_compute_fx_referral_count"
+        string="Referrals", compute="_compute_fx_referral_count", groups=REFERRAL_READ
     )
 
     _sql_constraints = [
