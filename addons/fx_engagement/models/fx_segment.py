@@ -315,6 +315,10 @@ class FxSegment(models.Model):
                      WHERE NOT EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r
                                         WHERE r.segment_id = %(seg)s
                                           AND r.partner_id = new.id)
+                    -- a concurrent refresh (a push's, the cron's) added the same
+                    -- member: a serialization failure, which Odoo retries, instead
+                    -- of a unique violation that would flag the segment broken
+                    ON CONFLICT DO NOTHING
                     RETURNING partner_id
                 ),
                 closed AS (
