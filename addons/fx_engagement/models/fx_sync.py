@@ -334,10 +334,13 @@ class FxSync(models.AbstractModel):
     def action_recompute_all(self):
         """Refresh the facts of every trader (managers and integrations).
 
-        Returns ``{"traders": n, "changed_stages": n, "seconds": s}``.
+        Returns ``{"traders": n, "changed_stages": n, "seconds": s}`` when done
+        now (a book of up to 25,000 traders); for a larger book the traders are
+        queued for the facts cron, which refreshes them in committed batches:
+        ``{"traders": n, "queued": n}``.
         """
         self._check_caller()
-        return self.env["res.partner"]._fx_recompute_all()
+        return self.env["res.partner"]._fx_refresh_all_facts()
 
     # ------------------------------------------------------------------ helpers
     def _check_caller(self):

@@ -815,13 +815,9 @@ class ResPartner(models.Model):
             )
 
     @api.model
-    def _fx_recompute_all(self, notify_progress=None):
-        """Refresh the facts of every trader, in chunks."""
-        start = time.monotonic()
-        [(queued_until,)] = self.env.execute_query(
-            SQL("SELECT coalesce(max(id), 0) FROM fx_facts_queue")
-        )
-        ids = [
+    def _fx_trader_ids(self):
+        """Ids of every trader (and of every contact holding an account)."""
+        return [
             row[0]
             for row in self.env.execute_query(
                 SQL(
@@ -830,14 +826,34 @@ class ResPartner(models.Model):
                 )
             )
         ]
+
+    @api.model
+    def _fx_refresh_all_facts(self):
+        """Refresh the facts of every trader: now, in this transaction, for a
+        book of up to ``RECOMPUTE_CHUNK`` traders (a few seconds); a larger book
+        is queued (one statement) for the facts cron, which refreshes it in
+        committed batches with progress, so that no request or cron holds every
+        trader's row locked at once."""
+        ids = self._fx_trader_ids()
+        if len(ids) <= RECOMPUTE_CHUNK:
+            return self._fx_recompute_all(ids=ids)
+        self.env["fx.facts.queue"]._enqueue(ids)
+        return {"traders": len(ids), "queued": len(ids)}
+
+    @api.model
+    def _fx_recompute_all(self, ids=None):
+        """Refresh the facts of every trader (or of ``ids``), in chunks, in
+        this transaction (see :meth:`_fx_refresh_all_facts` for large books)."""
+        start = time.monotonic()
+        [(queued_until,)] = self.env.execute_query(
+            SQL("SELECT coalesce(max(id), 0) FROM fx_facts_queue")
+        )
+        if ids is None:
+            ids = self._fx_trader_ids()
         changed = 0
         for done in range(0, len(ids), RECOMPUTE_CHUNK):
             chunk = self.browse(ids[done : done + RECOMPUTE_CHUNK])
             changed += chunk._fx_recompute_facts()
-            if notify_progress:
-                notify_progress(
-                    done=done + len(chunk), remaining=len(ids) - done - len(chunk)
-                )
         # everyone queued before we started is up to date now
         self.env.cr.execute(
             SQL("DELETE FROM fx_facts_queue WHERE id <= %s", queued_until)
@@ -854,6 +870,4 @@ class ResPartner(models.Model):
     @api.model
     def _cron_fx_recompute_facts(self):
         """Daily: time windows move and traders become dormant without any push."""
-        return self._fx_recompute_all(
-            notify_progress=self.env["ir.cron"]._notify_progress
-        )
+        return self._fx_refresh_all_facts()
