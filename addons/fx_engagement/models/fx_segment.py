@@ -116,9 +116,10 @@ class FxSegment(models.Model):
             self.env.execute_query(
                 SQL(
                     "SELECT segment_id, count(*) FROM %s WHERE segment_id = ANY(%s) "
-                    "GROUP BY segment_id",
+                    "AND %s GROUP BY segment_id",
                     SQL.identifier(MEMBER_REL),
                     ids,
+                    self._fx_visible_scope(SQL.identifier(MEMBER_REL, "partner_id")),
                 )
             )
             if ids
@@ -162,6 +163,16 @@ class FxSegment(models.Model):
                 continue
             segment.preview_count = count
             segment.preview_partner_ids = sample
+
+    @api.model
+    def _fx_visible_scope(self, column):
+        """SQL keeping the rows whose ``column`` (a trader's id) the current user
+        may see: counts shown to a salesperson cover their own and unassigned
+        traders only (record rules apply), as their lists do."""
+        if self.env.su:
+            return SQL("TRUE")
+        query = self.env["res.partner"].with_context(active_test=False)._search([])
+        return SQL("%s IN (%s)", column, query.subselect())
 
     # ------------------------------------------------------------------ constraints
     @api.constrains("domain")

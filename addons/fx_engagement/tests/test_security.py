@@ -462,3 +462,34 @@ class TestSecurityOverHttp(HttpCase):
             ),
             [],
         )
+
+    def test_counts_cover_only_what_the_viewer_may_see(self):
+        segment = self.env["fx.segment"].create(
+            {
+                "name": "Both salespeople",
+                "domain": f"[('id', 'in', {(self.mine | self.theirs).ids})]",
+            }
+        )
+        self.assertEqual(segment.action_refresh()["members"], 2)
+        for user, expected in ((self.fx_user, 1), (self.fx_manager, 2)):
+            with self.subTest(user=user.login):
+                [row] = self.rpc(
+                    user, "fx.segment", "read", [segment.id], ["member_count"]
+                )
+                self.assertEqual(row["member_count"], expected)
+                wizard_id = self.rpc(
+                    user,
+                    "fx.segment.overlap",
+                    "create",
+                    [{"segment_a_id": segment.id, "segment_b_id": segment.id}],
+                )
+                [counts] = self.rpc(
+                    user,
+                    "fx.segment.overlap",
+                    "read",
+                    wizard_id,
+                    ["count_both", "count_a"],
+                )
+                self.assertEqual(
+                    (counts["count_both"], counts["count_a"]), (expected, expected)
+                )

@@ -34,12 +34,15 @@ class FxSegmentOverlap(models.TransientModel):
                           FROM (SELECT partner_id,
                                        bool_or(segment_id = %(a)s) AS in_a,
                                        bool_or(segment_id = %(b)s) AS in_b
-                                  FROM fx_segment_res_partner_rel
-                                 WHERE segment_id IN (%(a)s, %(b)s)
+                                  FROM fx_segment_res_partner_rel r
+                                 WHERE segment_id IN (%(a)s, %(b)s) AND %(visible)s
                                  GROUP BY partner_id) m
                         """,
                         a=a,
                         b=b,
+                        visible=self.env["fx.segment"]._fx_visible_scope(
+                            SQL.identifier("r", "partner_id")
+                        ),
                     )
                 )
             wizard.count_both = both
