@@ -1,6 +1,5 @@
 import logging
 import time
-from collections import defaultdict
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -10,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from ..facts import Fact, Source, facts_query
 from ..lib.churn import churn_risk
 from ..lib.lifecycle import DEFAULT_CHURN_DAYS, DEFAULT_DORMANT_DAYS, compute_stage
 from ..tools import json_recordset
@@ -47,6 +47,119 @@ FX_SYSTEM_FIELDS = frozenset(
 # integration. The profile (experience, risk appetite ...) is kept by FX users.
 FX_IDENTITY_FIELDS = frozenset(["fx_client_ref"])
 
+# --------------------------------------------------------------------- facts
+# Each trader fact is declared with its field (``fx_fact=``, see facts.py and
+# docs/METRICS.md). Amounts are in the company currency (``amount_company``,
+# converted at push time); only live accounts count.
+DEPOSITS = "sum(amount_company) FILTER (WHERE kind = 'deposit')"
+WITHDRAWALS = "sum(amount_company) FILTER (WHERE kind = 'withdrawal')"
+DEPOSITS_SINCE = (
+    "sum(amount_company) FILTER (WHERE kind = 'deposit' AND f.date >= %%(%s)s)"
+)
+WITHDRAWALS_SINCE = (
+    "sum(amount_company) FILTER (WHERE kind = 'withdrawal' AND f.date >= %%(%s)s)"
+)
+LIVE_FUNDINGS = (
+    "FROM fx_funding f JOIN live ON live.id = f.account_id "
+    "WHERE f.partner_id = ANY(%(ids)s)"
+)
+FACT_SOURCES = {
+    "me": Source("SELECT id AS partner_id", "FROM res_partner WHERE id = ANY(%(ids)s)"),
+    "live": Source(
+        "SELECT id, partner_id",
+        "FROM fx_trading_account WHERE partner_id = ANY(%(ids)s) "
+        "AND account_type = 'live'",
+    ),
+    "acc": Source("SELECT partner_id", "FROM live GROUP BY partner_id", ("live",)),
+    "anyacc": Source(
+        "SELECT DISTINCT partner_id",
+        "FROM fx_trading_account WHERE partner_id = ANY(%(ids)s)",
+    ),
+    "fund": Source(
+        "SELECT f.partner_id", LIVE_FUNDINGS + " GROUP BY f.partner_id", ("live",)
+    ),
+    "ftd": Source(
+        "SELECT DISTINCT ON (f.partner_id) f.partner_id",
+        LIVE_FUNDINGS + " AND f.kind = 'deposit' ORDER BY f.partner_id, f.date, f.id",
+        ("live",),
+    ),
+    "tr": Source(
+        "SELECT t.partner_id",
+        "FROM fx_trade t JOIN live ON live.id = t.account_id "
+        "WHERE t.partner_id = ANY(%(ids)s) GROUP BY t.partner_id",
+        ("live",),
+    ),
+    "ev": Source(
+        "SELECT partner_id",
+        "FROM fx_client_event WHERE partner_id = ANY(%(ids)s) GROUP BY partner_id",
+    ),
+    "kyc": Source(
+        "SELECT DISTINCT ON (partner_id) partner_id",
+        "FROM fx_client_event WHERE partner_id = ANY(%(ids)s) "
+        "AND event_type = 'kyc' ORDER BY partner_id, date DESC, id DESC",
+    ),
+}
+# values the derived facts need that are not fields themselves
+INTERNAL_FACTS = {
+    "old_stage": Fact("me", "fx_stage"),
+    "old_kyc": Fact("me", "fx_kyc_status"),
+    "kyc_event": Fact("kyc", "kyc_status"),
+    "has_account": Fact("anyacc", "true", False),
+}
+
+
+def _fact_kyc_status(row, _context):
+    """The latest KYC decision pushed, else the status kept, else none."""
+    return row["kyc_event"] or row["old_kyc"] or "none"
+
+
+def _fact_stage(row, context):
+    return compute_stage(
+        context["now"],
+        registered=bool(row["fx_registration_date"] or row["has_account"]),
+        kyc_status=_fact_kyc_status(row, context),
+        ftd_date=row["fx_ftd_date"],
+        last_trade=row["fx_last_trade_date"],
+        last_deposit=row["fx_last_deposit_date"],
+        **context["settings"],
+    )
+
+
+def _net(deposits, withdrawals):
+    """A net-deposit fact: ``deposits`` minus ``withdrawals`` (two facts)."""
+    return lambda row, _context: row[deposits] - row[withdrawals]
+
+
+def _fact_ltv(row, _context):
+    """Net deposits plus broker revenue to date."""
+    return (
+        row["fx_total_deposits"] - row["fx_total_withdrawals"] + row["fx_revenue_total"]
+    )
+
+
+def _fact_churn(row, context):
+    """(risk, factors as data) of lib.churn, computed once per trader."""
+    if "_churn" not in row:
+        risk, factors = churn_risk(
+            context["now"],
+            funded=bool(row["fx_ftd_date"]),
+            last_trade=row["fx_last_trade_date"],
+            last_deposit=row["fx_last_deposit_date"],
+            trades_90d=row["fx_trade_count_90d"],
+            volume_30d=row["fx_volume_30d"],
+            volume_90d=row["fx_volume_90d"],
+            deposits_30d=float(row["fx_deposits_30d"]),
+            deposits_90d=float(row["fx_deposits_90d"]),
+            withdrawals_90d=float(row["fx_withdrawals_90d"]),
+        )
+        row["_churn"] = (
+            risk,
+            [{"code": f.code, "points": f.points, "detail": f.detail} for f in factors]
+            or None,
+        )
+    return row["_churn"]
+
+
 KYC_STATUSES = [
     ("none", "Not Started"),
     ("pending", "Pending"),
@@ -65,6 +178,7 @@ class ResPartner(models.Model):
         help="Client or prospect of the brokerage (set by the trading-data sync "
         "or by hand).",
         groups=FX_READ,
+        fx_fact=Fact(compute=lambda row, ctx: True),
     )
     fx_client_ref = fields.Char(
         string="Client ID",
@@ -97,6 +211,7 @@ class ResPartner(models.Model):
         "(first deposit), active trader, dormant (no trade for a while), churned "
         "(no trade and no deposit for long after having been funded).",
         groups=FX_READ,
+        fx_fact=Fact(compute=_fact_stage),
     )
     fx_kyc_status = fields.Selection(
         KYC_STATUSES,
@@ -105,6 +220,7 @@ class ResPartner(models.Model):
         index=True,
         tracking=True,
         groups=FX_READ,
+        fx_fact=Fact(compute=_fact_kyc_status),
     )
     # funding
     fx_stage_date = fields.Datetime(
@@ -118,32 +234,45 @@ class ResPartner(models.Model):
         string="Stage History",
         groups=FX_READ,
     )
-    fx_registration_date = fields.Datetime(string="Registered On", groups=FX_READ)
-    fx_last_login_date = fields.Datetime(string="Last Login", groups=FX_READ)
+    fx_registration_date = fields.Datetime(
+        string="Registered On",
+        groups=FX_READ,
+        fx_fact=Fact("ev", "min(date) FILTER (WHERE event_type = 'registration')"),
+    )
+    fx_last_login_date = fields.Datetime(
+        string="Last Login",
+        groups=FX_READ,
+        fx_fact=Fact("ev", "max(date) FILTER (WHERE event_type = 'login')"),
+    )
     fx_account_count = fields.Integer(
         string="Platform Accounts",
         help="Live trading accounts.",
         groups=FX_READ,
+        fx_fact=Fact("acc", "count(*)", 0),
     )
     fx_ftd_date = fields.Datetime(
         string="First Deposit Date",
         help="Date of the first deposit (FTD).",
         groups=FX_READ,
+        fx_fact=Fact("fund", "min(f.date) FILTER (WHERE kind = 'deposit')"),
     )
     fx_ftd_amount = fields.Monetary(
         string="First Deposit Amount",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("ftd", "f.amount_company", 0),
     )
     fx_total_deposits = fields.Monetary(
         string="Total Deposits",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", DEPOSITS, 0),
     )
     fx_total_withdrawals = fields.Monetary(
         string="Total Withdrawals",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", WITHDRAWALS, 0),
     )
     fx_net_deposits = fields.Monetary(
         string="Net Deposits",
@@ -152,54 +281,68 @@ class ResPartner(models.Model):
         store=True,
         help="Total deposits minus total withdrawals.",
         groups=FX_READ,
+        fx_fact=Fact(compute=_net("fx_total_deposits", "fx_total_withdrawals")),
     )
-    fx_last_deposit_date = fields.Datetime(string="Last Deposit", groups=FX_READ)
+    fx_last_deposit_date = fields.Datetime(
+        string="Last Deposit",
+        groups=FX_READ,
+        fx_fact=Fact("fund", "max(f.date) FILTER (WHERE kind = 'deposit')"),
+    )
     fx_deposits_30d = fields.Monetary(
         string="Deposits (30 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", DEPOSITS_SINCE % "d30", 0),
     )
     fx_deposits_90d = fields.Monetary(
         string="Deposits (90 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", DEPOSITS_SINCE % "d90", 0),
     )
     fx_withdrawals_30d = fields.Monetary(
         string="Withdrawals (30 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", WITHDRAWALS_SINCE % "d30", 0),
     )
     fx_withdrawals_90d = fields.Monetary(
         string="Withdrawals (90 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", WITHDRAWALS_SINCE % "d90", 0),
     )
     fx_net_deposits_30d = fields.Monetary(
         string="Net Deposits (30 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact(compute=_net("fx_deposits_30d", "fx_withdrawals_30d")),
     )
     fx_net_deposits_90d = fields.Monetary(
         string="Net Deposits (90 days)",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact(compute=_net("fx_deposits_90d", "fx_withdrawals_90d")),
     )
     fx_total_bonus = fields.Monetary(
         string="Bonuses Granted",
         currency_field="fx_currency_id",
         groups=FX_READ,
+        fx_fact=Fact("fund", "sum(amount_company) FILTER (WHERE kind = 'bonus')", 0),
     )
     fx_revenue_total = fields.Monetary(
         string="Broker Revenue",
         currency_field="fx_currency_id",
         help="Commission and spread markup reported by the platform, to date.",
         groups=FX_READ,
+        fx_fact=Fact("tr", "sum(t.revenue_company)", 0),
     )
     fx_ltv = fields.Monetary(
         string="Lifetime Value",
         currency_field="fx_currency_id",
         help="Net deposits plus broker revenue to date.",
         groups=FX_READ,
+        fx_fact=Fact(compute=_fact_ltv),
     )
     fx_is_funded = fields.Boolean(
         string="Funded",
@@ -207,17 +350,36 @@ class ResPartner(models.Model):
         store=True,
         help="The trader has made a first deposit.",
         groups=FX_READ,
+        fx_fact=Fact(compute=lambda r, c: bool(r["fx_ftd_date"])),
     )
     # trading activity
-    fx_last_trade_date = fields.Datetime(string="Last Trade", groups=FX_READ)
-    fx_trade_count_30d = fields.Integer(string="Trades (30 days)", groups=FX_READ)
-    fx_trade_count_90d = fields.Integer(string="Trades (90 days)", groups=FX_READ)
-    fx_trade_count_total = fields.Integer(string="Trades", groups=FX_READ)
+    fx_last_trade_date = fields.Datetime(
+        string="Last Trade", groups=FX_READ, fx_fact=Fact("tr", "max(t.open_time)")
+    )
+    fx_trade_count_30d = fields.Integer(
+        string="Trades (30 days)",
+        groups=FX_READ,
+        fx_fact=Fact("tr", "count(*) FILTER (WHERE t.open_time >= %(d30)s)", 0),
+    )
+    fx_trade_count_90d = fields.Integer(
+        string="Trades (90 days)",
+        groups=FX_READ,
+        fx_fact=Fact("tr", "count(*) FILTER (WHERE t.open_time >= %(d90)s)", 0),
+    )
+    fx_trade_count_total = fields.Integer(
+        string="Trades", groups=FX_READ, fx_fact=Fact("tr", "count(*)", 0)
+    )
     fx_volume_30d = fields.Float(
-        string="Volume (lots, 30 days)", digits=(16, 2), groups=FX_READ
+        string="Volume (lots, 30 days)",
+        digits=(16, 2),
+        groups=FX_READ,
+        fx_fact=Fact("tr", "sum(t.volume) FILTER (WHERE t.open_time >= %(d30)s)", 0),
     )
     fx_volume_90d = fields.Float(
-        string="Volume (lots, 90 days)", digits=(16, 2), groups=FX_READ
+        string="Volume (lots, 90 days)",
+        digits=(16, 2),
+        groups=FX_READ,
+        fx_fact=Fact("tr", "sum(t.volume) FILTER (WHERE t.open_time >= %(d90)s)", 0),
     )
     fx_instrument_ids = fields.Many2many(
         "fx.instrument",
@@ -244,8 +406,13 @@ class ResPartner(models.Model):
         help="0-100, from the factors shown next to it: inactivity against the "
         "trader's own rhythm, falling volume, falling deposits, withdrawals.",
         groups=FX_READ,
+        fx_fact=Fact(compute=lambda r, c: _fact_churn(r, c)[0]),
     )
-    fx_churn_factors = fields.Json(string="Churn Risk Factors (data)", groups=FX_READ)
+    fx_churn_factors = fields.Json(
+        string="Churn Risk Factors (data)",
+        groups=FX_READ,
+        fx_fact=Fact(compute=lambda r, c: _fact_churn(r, c)[1]),
+    )
     fx_churn_explanation = fields.Html(
         string="Why",
         compute="_compute_fx_churn_explanation",
@@ -471,190 +638,56 @@ class ResPartner(models.Model):
             "churn_days": int(get("fx_engagement.churn_days") or DEFAULT_CHURN_DAYS),
         }
 
+    @api.model
+    def _valid_field_parameter(self, field, name):
+        return name == "fx_fact" or super()._valid_field_parameter(field, name)
+
+    @api.model
+    def _fx_fact_sources(self):
+        """{name: Source} the trader facts aggregate over; extend to add one."""
+        return dict(FACT_SOURCES)
+
+    @api.model
+    def _fx_facts(self):
+        """({column: Fact} in SQL, {field: Fact} computed in Python): the
+        declared facts (``fx_fact=`` on fields) and the internal values."""
+        declared = {
+            name: field.fx_fact
+            for name, field in self._fields.items()
+            if getattr(field, "fx_fact", None)
+        }
+        in_sql = dict(INTERNAL_FACTS)
+        in_sql.update((n, f) for n, f in declared.items() if f.sql is not None)
+        derived = {n: f for n, f in declared.items() if f.compute is not None}
+        return in_sql, derived
+
     def _fx_recompute_facts(self):
         """Recompute the trader facts of ``self`` from accounts, fundings, trades
-        and events: a few set-based statements for the whole batch, writing only
-        the partners whose facts changed. Returns the number of stage changes."""
+        and events: one query built from the declared facts for the whole batch,
+        then one write of the partners whose facts changed. Returns the number
+        of stage changes."""
         if not self:
             return 0
         self.env.flush_all()
         ids = self.ids
         now = fields.Datetime.now()
-        d30, d90 = now - timedelta(days=30), now - timedelta(days=90)
-        facts = self.env.execute_query_dict(
-            SQL(
-                """
-                WITH p AS (SELECT unnest(%(ids)s::int4[]) AS id),
-                live AS (
-                    SELECT id, partner_id FROM fx_trading_account
-                     WHERE partner_id = ANY(%(ids)s) AND account_type = 'live'
-                ),
-                acc AS (
-                    SELECT partner_id, count(*) AS n FROM live GROUP BY partner_id
-                ),
-                fund AS (
-                    SELECT f.partner_id,
-                        min(f.date) FILTER (WHERE kind = 'deposit') AS ftd_date,
-                        max(f.date) FILTER (WHERE kind = 'deposit') AS last_dep,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'deposit'), 0) AS dep,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'withdrawal'), 0) AS wd,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'deposit' AND f.date >= %(d30)s), 0)
-                            AS dep30,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'deposit' AND f.date >= %(d90)s), 0)
-                            AS dep90,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'withdrawal' AND f.date >= %(d30)s),
-                            0) AS wd30,
-                        coalesce(sum(amount_company)
-                            FILTER (WHERE kind = 'withdrawal' AND f.date >= %(d90)s),
-                            0) AS wd90,
-                        coalesce(sum(amount_company) FILTER (WHERE kind = 'bonus'), 0)
-                            AS bonus
-                      FROM fx_funding f JOIN live ON live.id = f.account_id
-                     WHERE f.partner_id = ANY(%(ids)s)
-                     GROUP BY f.partner_id
-                ),
-                ftd AS (
-                    SELECT DISTINCT ON (f.partner_id) f.partner_id,
-                           f.amount_company AS amount
-                      FROM fx_funding f JOIN live ON live.id = f.account_id
-                     WHERE f.partner_id = ANY(%(ids)s) AND f.kind = 'deposit'
-                     ORDER BY f.partner_id, f.date, f.id
-                ),
-                tr AS (
-                    SELECT t.partner_id,
-                        max(t.open_time) AS last_trade,
-                        count(*) AS n,
-                        count(*) FILTER (WHERE t.open_time >= %(d30)s) AS n30,
-                        count(*) FILTER (WHERE t.open_time >= %(d90)s) AS n90,
-                        coalesce(sum(t.volume)
-                            FILTER (WHERE t.open_time >= %(d30)s), 0) AS vol30,
-                        coalesce(sum(t.volume)
-                            FILTER (WHERE t.open_time >= %(d90)s), 0) AS vol90,
-                        coalesce(sum(t.revenue_company), 0) AS revenue
-                      FROM fx_trade t JOIN live ON live.id = t.account_id
-                     WHERE t.partner_id = ANY(%(ids)s)
-                     GROUP BY t.partner_id
-                ),
-                ev AS (
-                    SELECT partner_id,
-                        min(date) FILTER (WHERE event_type = 'registration') AS reg,
-                        max(date) FILTER (WHERE event_type = 'login') AS last_login
-                      FROM fx_client_event WHERE partner_id = ANY(%(ids)s)
-                     GROUP BY partner_id
-                ),
-                kyc AS (
-                    SELECT DISTINCT ON (partner_id) partner_id, kyc_status
-                      FROM fx_client_event
-                     WHERE partner_id = ANY(%(ids)s) AND event_type = 'kyc'
-                     ORDER BY partner_id, date DESC, id DESC
-                ),
-                anyacc AS (
-                    SELECT DISTINCT partner_id FROM fx_trading_account
-                     WHERE partner_id = ANY(%(ids)s)
-                )
-                SELECT p.id, rp.fx_stage AS old_stage, rp.fx_kyc_status AS old_kyc,
-                       coalesce(acc.n, 0) AS accounts,
-                       fund.ftd_date, coalesce(ftd.amount, 0) AS ftd_amount,
-                       fund.last_dep, coalesce(fund.dep, 0) AS dep,
-                       coalesce(fund.wd, 0) AS wd,
-                       coalesce(fund.dep30, 0) AS dep30,
-                       coalesce(fund.dep90, 0) AS dep90,
-                       coalesce(fund.wd30, 0) AS wd30,
-                       coalesce(fund.wd90, 0) AS wd90,
-                       coalesce(fund.bonus, 0) AS bonus,
-                       tr.last_trade, coalesce(tr.n, 0) AS n,
-                       coalesce(tr.n30, 0) AS n30, coalesce(tr.n90, 0) AS n90,
-                       coalesce(tr.vol30, 0) AS vol30, coalesce(tr.vol90, 0) AS vol90,
-                       coalesce(tr.revenue, 0) AS revenue,
-                       ev.reg, ev.last_login, kyc.kyc_status,
-                       anyacc.partner_id IS NOT NULL AS has_account
-                  FROM p
-                  JOIN res_partner rp ON rp.id = p.id
-                  LEFT JOIN acc ON acc.partner_id = p.id
-                  LEFT JOIN fund ON fund.partner_id = p.id
-                  LEFT JOIN ftd ON ftd.partner_id = p.id
-                  LEFT JOIN tr ON tr.partner_id = p.id
-                  LEFT JOIN ev ON ev.partner_id = p.id
-                  LEFT JOIN kyc ON kyc.partner_id = p.id
-                  LEFT JOIN anyacc ON anyacc.partner_id = p.id
-                """,
-                ids=ids,
-                d30=d30,
-                d90=d90,
-            )
+        d90 = now - timedelta(days=90)
+        in_sql, derived = self._fx_facts()
+        params = {"ids": ids, "now": now, "d30": now - timedelta(days=30), "d90": d90}
+        rows = self.env.execute_query_dict(
+            facts_query(self._fx_fact_sources(), in_sql, params)
         )
-        settings = self._fx_lifecycle_settings()
+        context = {"now": now, "settings": self._fx_lifecycle_settings()}
+        stored = ["id", *(n for n in in_sql if n in self._fields), *derived]
+        columns = {name: [] for name in stored}
         changes = []
-        columns = defaultdict(list)
-        for row in facts:
-            kyc_status = row["kyc_status"] or row["old_kyc"] or "none"
-            stage = compute_stage(
-                now,
-                registered=bool(row["reg"] or row["has_account"]),
-                kyc_status=kyc_status,
-                ftd_date=row["ftd_date"],
-                last_trade=row["last_trade"],
-                last_deposit=row["last_dep"],
-                **settings,
-            )
-            risk, factors = churn_risk(
-                now,
-                funded=bool(row["ftd_date"]),
-                last_trade=row["last_trade"],
-                last_deposit=row["last_dep"],
-                trades_90d=row["n90"],
-                volume_30d=row["vol30"],
-                volume_90d=row["vol90"],
-                deposits_30d=float(row["dep30"]),
-                deposits_90d=float(row["dep90"]),
-                withdrawals_90d=float(row["wd90"]),
-            )
-            if stage != row["old_stage"]:
-                changes.append((row["id"], row["old_stage"], stage))
-            values = {
-                "id": row["id"],
-                "fx_is_trader": True,
-                "fx_stage": stage,
-                "fx_kyc_status": kyc_status,
-                "fx_registration_date": row["reg"],
-                "fx_last_login_date": row["last_login"],
-                "fx_account_count": row["accounts"],
-                "fx_ftd_date": row["ftd_date"],
-                "fx_ftd_amount": row["ftd_amount"],
-                "fx_is_funded": bool(row["ftd_date"]),
-                "fx_total_deposits": row["dep"],
-                "fx_total_withdrawals": row["wd"],
-                "fx_net_deposits": row["dep"] - row["wd"],
-                "fx_deposits_30d": row["dep30"],
-                "fx_deposits_90d": row["dep90"],
-                "fx_withdrawals_30d": row["wd30"],
-                "fx_withdrawals_90d": row["wd90"],
-                "fx_net_deposits_30d": row["dep30"] - row["wd30"],
-                "fx_net_deposits_90d": row["dep90"] - row["wd90"],
-                "fx_total_bonus": row["bonus"],
-                "fx_last_deposit_date": row["last_dep"],
-                "fx_last_trade_date": row["last_trade"],
-                "fx_trade_count_total": row["n"],
-                "fx_trade_count_30d": row["n30"],
-                "fx_trade_count_90d": row["n90"],
-                "fx_volume_30d": row["vol30"],
-                "fx_volume_90d": row["vol90"],
-                "fx_revenue_total": row["revenue"],
-                "fx_ltv": row["dep"] - row["wd"] + row["revenue"],
-                "fx_churn_risk": risk,
-                "fx_churn_factors": [
-                    {"code": f.code, "points": f.points, "detail": f.detail}
-                    for f in factors
-                ]
-                or None,
-            }
-            for name, value in values.items():
-                columns[name].append(value)
+        for row in rows:
+            for name, fact in derived.items():
+                row[name] = fact.compute(row, context)
+            if row["fx_stage"] != row["old_stage"]:
+                changes.append((row["id"], row["old_stage"], row["fx_stage"]))
+            for name in stored:
+                columns[name].append(row[name])
         self._fx_write_facts(columns, now)
         self._fx_write_stage_changes(changes, now)
         self._fx_write_top_tags(ids, d90)
@@ -662,31 +695,14 @@ class ResPartner(models.Model):
         return len(changes)
 
     def _fx_write_facts(self, columns, now):
-        if not columns:
-            return
+        """One UPDATE of the partners whose facts changed; the column types are
+        the fields' own."""
         names = [name for name in columns if name != "id"]
-        types = {
-            "fx_is_trader": "bool",
-            "fx_is_funded": "bool",
-            "fx_stage": "varchar",
-            "fx_kyc_status": "varchar",
-            "fx_registration_date": "timestamp",
-            "fx_last_login_date": "timestamp",
-            "fx_ftd_date": "timestamp",
-            "fx_last_deposit_date": "timestamp",
-            "fx_last_trade_date": "timestamp",
-            "fx_account_count": "int4",
-            "fx_trade_count_total": "int4",
-            "fx_trade_count_30d": "int4",
-            "fx_trade_count_90d": "int4",
-            "fx_volume_30d": "float8",
-            "fx_volume_90d": "float8",
-            "fx_churn_risk": "int4",
-            "fx_churn_factors": "jsonb",
-        }
+        if not columns["id"]:
+            return
         rows = json_recordset(
             [("id", "int4", columns["id"])]
-            + [(n, types.get(n, "numeric"), columns[n]) for n in names]
+            + [(n, self._fields[n].column_type[0], columns[n]) for n in names]
         )
         self.env.cr.execute(
             SQL(
