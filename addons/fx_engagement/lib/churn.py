@@ -1,4 +1,5 @@
-"""Explainable churn risk (DOMAIN.md): a 0-100 score and the factors behind it.
+"""Explainable churn risk (docs/METRICS.md#churn-risk): a 0-100 score and the
+factors behind it.
 
 Each factor adds points and says why, so staff see what drives the score; nothing
 is learnt or hidden. The inputs are trader facts already kept on the contact.

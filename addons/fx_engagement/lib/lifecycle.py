@@ -1,4 +1,5 @@
-"""Trader lifecycle stage from facts (DOMAIN.md), as a pure function.
+"""Trader lifecycle stage from facts (docs/METRICS.md#lifecycle-stage), as a pure
+function.
 
 lead -> registered -> kyc_pending -> kyc_approved -> funded -> active -> dormant
 -> churned; a new trade moves a dormant or churned trader back to active.

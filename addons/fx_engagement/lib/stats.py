@@ -1,4 +1,8 @@
-"""A/B test statistics (DOMAIN.md): declare a winner only when significant."""
+"""A/B test statistics (docs/METRICS.md#ab-decision): declare a winner only when
+significant.
+
+The tests: docs/METRICS.md#two-proportion-z-test and docs/METRICS.md#welch-z-test.
+"""
 
 import math
 from dataclasses import dataclass
