@@ -18,6 +18,8 @@ FXCRM_HOME=${FXCRM_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/fxcrm}
 VENV=$FXCRM_HOME/venv
 ODOO_SOURCE=${ODOO_SOURCE:-https://nightly.odoo.com/18.0/nightly/src/odoo_18.0.latest.tar.gz}
 ADDONS="fx_engagement,fx_referrals,fx_social_trading"
+# make test also installs the test module (a fact added the way another addon would)
+TEST_ADDONS="$ADDONS,test_fx_engagement"
 export PGHOST=${PGHOST:-127.0.0.1}
 export PGPORT=${PGPORT:-5432}
 export PGUSER=${PGUSER:-$(id -un)}
@@ -250,8 +252,8 @@ cmd_test() {
     # a config for pytest-odoo and the end-to-end server: the checked-in one plus the addons path
     { cat "$ROOT/config/odoo.conf"; echo "addons_path = $(addons_path)"; } >"$conf"
     trap 'drop_db "$TEST_DB" || true; rm -f "$TEST_CONF"' EXIT
-    say "installing $ADDONS into the throwaway database $db"
-    "$PY" "$ROOT/scripts/odoo_cli.py" -c "$conf" -d "$db" -i "$ADDONS" --stop-after-init --log-level=warn ||
+    say "installing $TEST_ADDONS into the throwaway database $db"
+    "$PY" "$ROOT/scripts/odoo_cli.py" -c "$conf" -d "$db" -i "$TEST_ADDONS" --stop-after-init --log-level=warn ||
         die "installing the addons failed."
     say "pytest"
     (cd "$ROOT" && FXCRM_TEST_DB=$db FXCRM_ODOO_CONF=$conf \
