@@ -31,4 +31,15 @@ class FxClientEvent(models.Model):
             "UNIQUE(partner_id, event_type, date)",
             "This event is already recorded.",
         ),
+        # the sync API's rules, for every other path too (see README)
+        (
+            "date_range",
+            "CHECK(date >= '1990-01-01' AND date < '2100-01-01')",
+            "The date of a client event must be between 1990 and 2099.",
+        ),
+        (
+            "kyc_status_required",
+            "CHECK(event_type <> 'kyc' OR kyc_status IS NOT NULL)",
+            "A KYC event needs its KYC status.",
+        ),
     ]

@@ -30,6 +30,12 @@ class FxEquityPoint(models.Model):
             "UNIQUE(account_id, date)",
             "There is already an equity point for this account and day.",
         ),
+        # the sync API's rule, for every other path too (see README)
+        (
+            "date_range",
+            "CHECK(date >= '1990-01-01' AND date < '2100-01-01')",
+            "The day of an equity point must be between 1990 and 2099.",
+        ),
     ]
 
     @api.depends("account_id")

@@ -70,6 +70,23 @@ class FxFunding(models.Model):
             "UNIQUE(source, ref)",
             "A funding event with this reference already exists for this source.",
         ),
+        # the sync API's rules, for every other path too (see README)
+        (
+            "ref_source_not_blank",
+            "CHECK(btrim(ref) <> '' AND btrim(source) <> '')",
+            "A funding event needs a reference and a source.",
+        ),
+        (
+            "amount_positive",
+            "CHECK(amount > 0)",
+            "The amount of a funding event must be positive (the kind gives the "
+            "direction).",
+        ),
+        (
+            "date_range",
+            "CHECK(date >= '1990-01-01' AND date < '2100-01-01')",
+            "The date of a funding event must be between 1990 and 2099.",
+        ),
     ]
 
     @api.depends("account_id")

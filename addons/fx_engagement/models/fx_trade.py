@@ -63,6 +63,34 @@ class FxTrade(models.Model):
             "UNIQUE(account_id, ticket)",
             "This ticket already exists on this account.",
         ),
+        # the sync API's rules, for every other path too (see README)
+        (
+            "ticket_symbol_not_blank",
+            "CHECK(btrim(ticket) <> '' AND btrim(symbol) <> '')",
+            "A trade needs a ticket and a symbol.",
+        ),
+        (
+            "volume_positive",
+            "CHECK(volume > 0)",
+            "The volume of a trade must be positive.",
+        ),
+        (
+            "prices_positive",
+            "CHECK((open_price IS NULL OR open_price >= 0) "
+            "AND (close_price IS NULL OR close_price >= 0))",
+            "Prices cannot be negative.",
+        ),
+        (
+            "time_range",
+            "CHECK(open_time >= '1990-01-01' AND open_time < '2100-01-01' "
+            "AND close_time < '2100-01-01')",
+            "Trade times must be between 1990 and 2099.",
+        ),
+        (
+            "close_after_open",
+            "CHECK(close_time >= open_time)",
+            "A trade cannot close before it opens.",
+        ),
     ]
 
     @api.depends("account_id")

@@ -54,6 +54,28 @@ class FxTradingAccount(models.Model):
             "UNIQUE(platform, server, login)",
             "An account with this platform, server and login already exists.",
         ),
+        # the sync API's rules, for every other path too (see README); a CHECK
+        # cannot compare with now(): dates are kept in a fixed range (a NULL passes)
+        (
+            "server_login_not_blank",
+            "CHECK(btrim(server) <> '' AND btrim(login) <> '')",
+            "An account needs a server and a login.",
+        ),
+        (
+            "leverage_positive",
+            "CHECK(leverage IS NULL OR leverage >= 0)",
+            "The leverage is 1:N with N at least 1 (0 when unknown).",
+        ),
+        (
+            "credit_positive",
+            "CHECK(credit IS NULL OR credit >= 0)",
+            "The credit of an account cannot be negative.",
+        ),
+        (
+            "opened_at_range",
+            "CHECK(opened_at >= '1990-01-01' AND opened_at < '2100-01-01')",
+            "The opening date must be between 1990 and 2099.",
+        ),
     ]
 
     @api.depends("platform", "server", "login")

@@ -5,3 +5,4 @@ from . import test_lifecycle
 from . import test_segment
 from . import test_campaign
 from . import test_rpc_decode
+from . import test_fact_constraints
