@@ -5,10 +5,15 @@ Each ``push_*`` method validates the whole batch first (nothing is written when 
 record is wrong; the error names the record's index, the key and the reason),
 then upserts set-based (one ``INSERT ... ON CONFLICT`` per table), then
 recomputes the facts of the traders it touched, once.
+
+Keys are isolated per company: a push never takes over an account, a funding
+event or a contact of another company, nor an internal user's contact.
 """
 
 import logging
 from collections import defaultdict
+
+import pytz
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
@@ -24,6 +29,12 @@ DEFAULT_BATCH_LIMIT = 10000
 # traders: a push touching more is a bulk load; its traders are queued for the
 # facts cron (triggered at once), which refreshes each of them once
 DEFAULT_INLINE_LIMIT = 500
+# date-times without an offset are read in the time zone set per platform (and one
+# for client events, which name no platform): "fx_engagement.server_tz_<code>",
+# UTC when not set, "refuse" to refuse them
+SERVER_TZ_PARAM = "fx_engagement.server_tz_%s"
+SERVER_TZ_EVENTS = "events"
+SERVER_TZ_REFUSE = "refuse"
 
 ACCOUNT_KEYS = {
     "platform": Field("enum", required=True, choices=tuple(p for p, _l in PLATFORMS)),
@@ -70,7 +81,7 @@ TRADE_SCHEMA = {
     "commission": Field("float", default=0.0),
     "swap": Field("float", default=0.0),
     "broker_revenue": Field("float"),
-    "comment": Field("str", max_len=128),
+    "comment": Field("str", max_len=128, multiline=True),
     "strategy": Field("str", max_len=64, lower=True),
 }
 EQUITY_SCHEMA = {
@@ -90,7 +101,7 @@ EVENT_SCHEMA = {
     "kyc_status": Field(
         "enum", choices=("pending", "approved", "rejected"), lower=True
     ),
-    "reason": Field("str", max_len=256),
+    "reason": Field("str", max_len=256, multiline=True),
     "referral_code": Field("str", max_len=32),
 }
 
@@ -114,10 +125,23 @@ class FxSync(models.AbstractModel):
         for index, row in enumerate(rows):
             if not (row["client_ref"] or row["email"]):
                 errors.append((index, "client_ref", "missing (or give email)"))
-        self._raise_if("push_accounts", errors)
-        partners = self._match_or_create_partners(rows)
         company = self.env.company
         existing = self._account_map([_account_key(r) for r in rows])
+        for index, row in enumerate(rows):
+            account = existing.get(_account_key(row))
+            if account and account[2] != company.id:
+                errors.append(
+                    (
+                        index,
+                        "login",
+                        "account {} {} {} belongs to another company".format(
+                            *_account_key(row)
+                        ),
+                    )
+                )
+        matched = self._find_partners(rows, errors)
+        self._raise_if("push_accounts", errors)
+        partners = self._match_or_create_partners(rows, matched)
         moved = {
             existing[_account_key(r)][0]
             for r, partner_id in zip(rows, partners, strict=True)
@@ -159,6 +183,16 @@ class FxSync(models.AbstractModel):
         errors = []
         accounts = self._resolve_accounts(rows, errors)
         currencies = self._resolve_currencies(rows, errors)
+        if not errors:
+            self._check_funding_companies(rows, accounts, errors)
+            self._check_rates(
+                [
+                    (currencies[r["currency"]], accounts[i][2], r["at"].date())
+                    for i, r in enumerate(rows)
+                ],
+                "currency",
+                errors,
+            )
         self._raise_if("push_fundings", errors)
         rates = self._rates(
             [
@@ -209,6 +243,16 @@ class FxSync(models.AbstractModel):
             if row["close_time"] and row["close_time"] < row["open_time"]:
                 errors.append((index, "close_time", "before open_time"))
         accounts = self._resolve_accounts(rows, errors)
+        if not errors:
+            self._check_rates(
+                [
+                    (a[3], a[2], r["open_time"].date())
+                    for r, a in zip(rows, accounts, strict=True)
+                ],
+                "open_time",
+                errors,
+                "the account's currency",
+            )
         self._raise_if("push_trades", errors)
         rates = self._rates(
             [
@@ -298,16 +342,18 @@ class FxSync(models.AbstractModel):
                 errors.append((index, "client_ref", "missing (or give email)"))
             if row["type"] == "kyc" and not row["kyc_status"]:
                 errors.append((index, "kyc_status", "missing for a kyc event"))
-        known = self._find_partners(rows)
+        known = self._find_partners(rows, errors)
         registering = {
             row["client_ref"] or row["email"]
             for row in rows
             if row["type"] == "registration"
         }
+        refused = {index for index, _key, _reason in errors}
         for index, row in enumerate(rows):
             if (
                 row["type"] != "registration"
                 and known[index] is None
+                and index not in refused
                 and (row["client_ref"] or row["email"]) not in registering
             ):
                 key = "client_ref" if row["client_ref"] else "email"
@@ -374,9 +420,43 @@ class FxSync(models.AbstractModel):
                 fields.Datetime.now(),
                 max_records=self._batch_limit(),
                 key=key,
+                local_time=self._local_time("platform" in schema),
             )
         except BatchError as exc:
             self._raise_if(method, exc.errors)
+
+    @api.model
+    def _server_time_zones(self):
+        """{platform code or "events": pytz time zone, or None to refuse}"""
+        icp = self.env["ir.config_parameter"].sudo()
+        zones = {}
+        for code in (*(p for p, _l in PLATFORMS), SERVER_TZ_EVENTS):
+            name = icp.get_param(SERVER_TZ_PARAM % code) or "UTC"
+            try:
+                zones[code] = None if name == SERVER_TZ_REFUSE else pytz.timezone(name)
+            except pytz.UnknownTimeZoneError:
+                _logger.warning(
+                    "unknown time zone %r in %s", name, SERVER_TZ_PARAM % code
+                )
+                zones[code] = None
+        return zones
+
+    def _local_time(self, by_platform):
+        """How the batch's date-times without an offset are read: in the time zone
+        set for the record's platform, or for client events (see
+        validate_batch)."""
+        zones = self._server_time_zones()
+
+        def local_time(naive, record):
+            if by_platform:
+                if "platform" not in record:  # refused already: any zone will do
+                    return pytz.utc.localize(naive)
+                zone = zones[record["platform"]]
+            else:
+                zone = zones[SERVER_TZ_EVENTS]
+            return zone.localize(naive) if zone is not None else None
+
+        return local_time
 
     def _raise_if(self, method, errors):
         if errors:
@@ -469,6 +549,78 @@ class FxSync(models.AbstractModel):
             accounts.append(account)
         return accounts
 
+    def _check_rates(self, keys, field_name, errors, what=None):
+        """Refuse the rows whose currency has no rate on or before their date in
+        their company (Odoo would convert at 1.0); the company currency needs
+        none. ``keys`` is the (currency_id, company_id, date) of each row."""
+        companies = self.env["res.company"].sudo().browse({k[1] for k in keys})
+        own = {company.id: company.currency_id.id for company in companies}
+        needed = {key for key in keys if key[0] != own[key[1]]}
+        if not needed:
+            return
+        roots = {company.id: company.root_id.id for company in companies}
+        currency_ids, company_ids, days = zip(*needed, strict=True)
+        missing = set(
+            self.env.execute_query(
+                SQL(
+                    """
+                    SELECT k.currency_id, k.company_id, k.day
+                      FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::date[])
+                           AS k(currency_id, company_id, root_id, day)
+                     WHERE NOT EXISTS (
+                           SELECT 1 FROM res_currency_rate r
+                            WHERE r.currency_id = k.currency_id AND r.name <= k.day
+                              AND (r.company_id IS NULL OR r.company_id = k.root_id))
+                    """,
+                    list(currency_ids),
+                    list(company_ids),
+                    [roots[c] for c in company_ids],
+                    list(days),
+                )
+            )
+        )
+        if not missing:
+            return
+        names = dict(
+            self.env["res.currency"]
+            .browse({key[0] for key in missing})
+            .sudo()
+            .mapped(lambda c: (c.id, c.name))
+        )
+        for index, key in enumerate(keys):
+            if key in missing:
+                currency = names[key[0]] + (f" ({what})" if what else "")
+                company = companies.browse(key[1]).name
+                reason = (
+                    f"no exchange rate for {currency} on {key[2]} in company {company}"
+                )
+                errors.append((index, field_name, reason))
+
+    def _check_funding_companies(self, rows, accounts, errors):
+        """A funding event (source, ref) of another company is not taken over."""
+        found = dict(
+            ((source, ref), company_id)
+            for source, ref, company_id in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT f.source, f.ref, f.company_id
+                      FROM fx_funding f
+                      JOIN unnest(%s::varchar[], %s::varchar[]) AS k(source, ref)
+                        ON f.source = k.source AND f.ref = k.ref
+                    """,
+                    [r["source"] for r in rows],
+                    [r["ref"] for r in rows],
+                )
+            )
+        )
+        for index, (row, account) in enumerate(zip(rows, accounts, strict=True)):
+            key = (row["source"], row["ref"])
+            if key in found and found[key] != account[2]:
+                reason = (
+                    f"funding {row['source']} {row['ref']} belongs to another company"
+                )
+                errors.append((index, "ref", reason))
+
     def _rates(self, keys):
         """{(currency_id, company_id, date): rate to the company currency}"""
         rates = {}
@@ -480,45 +632,73 @@ class FxSync(models.AbstractModel):
             )
         return rates
 
-    def _find_partners(self, rows):
-        """The partner id of each row, matched by client_ref, else by e-mail."""
+    def _find_partners(self, rows, errors):
+        """The partner id of each row, matched by client_ref, else by e-mail.
+
+        Only contacts of the current company (or shared ones) that are not an
+        internal user's are matched: by e-mail, the others are ignored (the client
+        gets a contact of its own); by client_ref, which is unique, they are
+        errors. By e-mail a trader contact is preferred, then the oldest.
+        """
         refs = {r["client_ref"] for r in rows if r["client_ref"]}
         emails = {r["email"] for r in rows if r["email"]}
-        by_ref = dict(
-            self.env.execute_query(
+        company_id = self.env.company.id
+        internal = SQL(
+            "EXISTS (SELECT 1 FROM res_users u WHERE u.partner_id = p.id "
+            "AND NOT u.share)"
+        )
+        by_ref = {}
+        if refs:
+            for ref, partner_id, partner_company, is_internal in self.env.execute_query(
                 SQL(
-                    "SELECT fx_client_ref, id FROM res_partner "
-                    "WHERE fx_client_ref = ANY(%s)",
+                    "SELECT p.fx_client_ref, p.id, p.company_id, %s FROM res_partner p "
+                    "WHERE p.fx_client_ref = ANY(%s)",
+                    internal,
                     list(refs),
                 )
-            )
-        )
+            ):
+                if partner_company and partner_company != company_id:
+                    by_ref[ref] = "a contact of another company"
+                elif is_internal:
+                    by_ref[ref] = "an internal user's contact"
+                else:
+                    by_ref[ref] = partner_id
         by_email = {}
         if emails:
             for email, partner_id in self.env.execute_query(
                 SQL(
                     """
-                    SELECT lower(email), min(id) FROM res_partner
-                     WHERE lower(email) = ANY(%s) AND active
-                       AND (fx_client_ref IS NULL OR fx_is_trader)
-                     GROUP BY lower(email)
+                    SELECT lower(p.email),
+                           (array_agg(p.id ORDER BY p.fx_is_trader IS TRUE DESC,
+                                      p.id))[1]
+                      FROM res_partner p
+                     WHERE lower(p.email) = ANY(%s) AND p.active
+                       AND (p.fx_client_ref IS NULL OR p.fx_is_trader)
+                       AND (p.company_id IS NULL OR p.company_id = %s)
+                       AND NOT %s
+                     GROUP BY lower(p.email)
                     """,
                     list(emails),
+                    company_id,
+                    internal,
                 )
             ):
                 by_email[email] = partner_id
         matched = []
-        for row in rows:
+        for index, row in enumerate(rows):
             if row["client_ref"]:
                 partner_id = by_ref.get(row["client_ref"])
+                if isinstance(partner_id, str):
+                    reason = f"client {row['client_ref']!r} is {partner_id}"
+                    errors.append((index, "client_ref", reason))
+                    partner_id = None
             else:
                 partner_id = by_email.get(row["email"])
             matched.append(partner_id)
         return matched
 
-    def _match_or_create_partners(self, rows):
+    def _match_or_create_partners(self, rows, matched):
         """Partner ids for account rows; unknown clients get a new trader contact."""
-        matched = self._find_partners(rows)
         missing = {}
         for row, partner_id in zip(rows, matched, strict=True):
             if partner_id is None:
@@ -542,10 +722,11 @@ class FxSync(models.AbstractModel):
     def _create_partners(self, vals_list):
         if not vals_list:
             return self.env["res.partner"]
+        company_id = self.env.company.id
         return (
             self.env["res.partner"]
             .with_context(tracking_disable=True, mail_create_nolog=True)
-            .create(vals_list)
+            .create([{"company_id": company_id, **vals} for vals in vals_list])
         )
 
     def _register_clients(self, rows, known, countries):
@@ -583,11 +764,18 @@ class FxSync(models.AbstractModel):
             partners = Partner.browse(list(to_update))
             partners.fetch(["fx_is_trader", *fnames])
             for partner in partners:
+                # a contact that was not a trader (matched by e-mail) keeps what
+                # it has: only its empty fields are filled
                 vals = {
                     name: value
                     for name, value in to_update[partner.id].items()
-                    if partner._fields[name].convert_to_write(partner[name], partner)
+                    if (
+                        current := partner._fields[name].convert_to_write(
+                            partner[name], partner
+                        )
+                    )
                     != value
+                    and (partner.fx_is_trader or name == "fx_is_trader" or not current)
                 }
                 if vals:
                     partner.write(vals)

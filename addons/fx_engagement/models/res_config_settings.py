@@ -1,7 +1,31 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .fx_sync import DEFAULT_BATCH_LIMIT, DEFAULT_INLINE_LIMIT
+from odoo.addons.base.models.res_partner import _tz_get
+
+from .fx_sync import (
+    DEFAULT_BATCH_LIMIT,
+    DEFAULT_INLINE_LIMIT,
+    SERVER_TZ_EVENTS,
+    SERVER_TZ_PARAM,
+    SERVER_TZ_REFUSE,
+)
+
+
+def _server_tz_choices(self):
+    refuse = (SERVER_TZ_REFUSE, self.env._("Refuse (an offset is required)"))
+    return [refuse, *_tz_get(self)]
+
+
+def _server_tz_field(code, label):
+    return fields.Selection(
+        _server_tz_choices,
+        string=label,
+        config_parameter=SERVER_TZ_PARAM % code,
+        default="UTC",
+        help="Time zone in which the sync API reads date-times sent without an "
+        "offset (e.g. 2026-11-20T14:03:11); UTC when not set.",
+    )
 
 
 class ResConfigSettings(models.TransientModel):
@@ -34,6 +58,13 @@ class ResConfigSettings(models.TransientModel):
         help="A push touching at most this many traders refreshes their facts before "
         "returning; larger (bulk) pushes queue them for the background job.",
     )
+
+    # MT4 / MT5 servers often run on their own time (e.g. EET)
+    fx_server_tz_mt4 = _server_tz_field("mt4", "MetaTrader 4 Server Time Zone")
+    fx_server_tz_mt5 = _server_tz_field("mt5", "MetaTrader 5 Server Time Zone")
+    fx_server_tz_ctrader = _server_tz_field("ctrader", "cTrader Server Time Zone")
+    fx_server_tz_other = _server_tz_field("other", "Other Platforms Time Zone")
+    fx_server_tz_events = _server_tz_field(SERVER_TZ_EVENTS, "Client Events Time Zone")
 
     fx_cap_messages = fields.Integer(
         string="Marketing Messages Cap",

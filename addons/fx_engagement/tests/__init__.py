@@ -5,4 +5,6 @@ from . import test_lifecycle
 from . import test_segment
 from . import test_campaign
 from . import test_rpc_decode
+from . import test_validation_lib
+from . import test_sync_validation
 from . import test_fact_constraints
