@@ -169,3 +169,76 @@ def parse_trader_filter(env, text, label):
             )
         ) from None
     return domain
+
+
+# ----------------------------------------------------------------- mailing lists
+def sync_mailing_list(mailing_list, members):
+    """Make ``mailing_list``'s subscribers the rows of ``members``, an SQL
+    query of ``(email_normalized, email, name, country_id)``, one row per
+    normalized e-mail.
+
+    The one place where fx_engagement writes Odoo's mass-mailing tables in SQL
+    (a segment of 200,000 traders exports in about a second; the ORM needs
+    minutes). It writes what ``mailing.contact`` / ``mailing.subscription``
+    creation would and nothing else, so Odoo's own behaviour holds (tested in
+    test_segment_export.py): subscribers whose e-mail left the rows are
+    unsubscribed unless they opted out (an opt-out is the subscriber's choice
+    and is kept), new e-mails get a mailing contact and a subscription, the
+    blacklist applies through ``email_normalized`` when mailing, and the
+    list's counters count the rows written here.
+    """
+    env = mailing_list.env
+    params = {
+        "list": mailing_list.id,
+        "now": fields.Datetime.now(),
+        "uid": env.uid,
+        "members": members,
+    }
+    env.cr.execute(
+        SQL(
+            """
+            DELETE FROM mailing_subscription s
+             USING mailing_contact c
+             WHERE s.contact_id = c.id AND s.list_id = %(list)s
+               AND NOT s.opt_out
+               AND (c.email_normalized IS NULL OR c.email_normalized NOT IN (
+                    SELECT email_normalized FROM (%(members)s) m))
+            """,
+            **params,
+        )
+    )
+    env.cr.execute(
+        SQL(
+            """
+            WITH m AS (%(members)s),
+            subscribed AS (
+                SELECT c.email_normalized FROM mailing_subscription s
+                  JOIN mailing_contact c ON c.id = s.contact_id
+                 WHERE s.list_id = %(list)s
+            ),
+            missing AS (
+                SELECT * FROM m WHERE m.email_normalized NOT IN
+                    (SELECT email_normalized FROM subscribed
+                      WHERE email_normalized IS NOT NULL)
+            ),
+            contacts AS (
+                INSERT INTO mailing_contact
+                       (name, email, email_normalized, country_id, message_bounce,
+                        create_uid, write_uid, create_date, write_date)
+                SELECT name, email, email_normalized, country_id, 0,
+                       %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM missing
+                RETURNING id
+            )
+            INSERT INTO mailing_subscription
+                   (contact_id, list_id, opt_out,
+                    create_uid, write_uid, create_date, write_date)
+            SELECT id, %(list)s, false, %(uid)s, %(uid)s, %(now)s, %(now)s
+              FROM contacts
+            """,
+            **params,
+        )
+    )
+    env["mailing.contact"].invalidate_model()
+    env["mailing.subscription"].invalidate_model()
+    env["mailing.list"].invalidate_model()

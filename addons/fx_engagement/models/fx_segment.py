@@ -3,12 +3,12 @@ import time
 
 from psycopg2.extensions import TransactionRollbackError
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.segment_graph import find_cycle, refresh_order
-from ..tools import parse_trader_filter
+from ..tools import parse_trader_filter, sync_mailing_list
 
 _logger = logging.getLogger(__name__)
 
@@ -396,109 +396,41 @@ class FxSegment(models.Model):
         return result
 
     def _fx_sync_tag(self):
+        """The contact tag on exactly the members, through the ORM (one
+        many2many write on the tag: Odoo adds and removes only the differences)."""
         self.ensure_one()
-        params = {"seg": self.id, "tag": self.tag_id.id}
-        self.env.cr.execute(
+        members = self.env.execute_query(
             SQL(
-                """
-                DELETE FROM res_partner_res_partner_category_rel t
-                 WHERE t.category_id = %(tag)s
-                   AND NOT EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r
-                                    WHERE r.segment_id = %(seg)s
-                                      AND r.partner_id = t.partner_id)
-                """,
-                **params,
+                "SELECT partner_id FROM fx_segment_res_partner_rel "
+                "WHERE segment_id = %s",
+                self.id,
             )
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO res_partner_res_partner_category_rel
-                       (category_id, partner_id)
-                SELECT %(tag)s, partner_id FROM fx_segment_res_partner_rel
-                 WHERE segment_id = %(seg)s
-                ON CONFLICT DO NOTHING
-                """,
-                **params,
-            )
+        self.tag_id.sudo().write(
+            {"partner_ids": [Command.set([partner_id for (partner_id,) in members])]}
         )
-        self.env["res.partner"].invalidate_model(["category_id"])
 
     def _fx_sync_mailing_list(self):
         """Subscribe the members (one mailing contact per e-mail) and unsubscribe
-        those who left; opt-outs are kept as they are."""
+        those who left; opt-outs are kept as they are (see
+        :func:`~odoo.addons.fx_engagement.tools.sync_mailing_list`)."""
         self.ensure_one()
-        now = fields.Datetime.now()
-        params = {
-            "seg": self.id,
-            "list": self.mailing_list_id.id,
-            "now": now,
-            "uid": self.env.uid,
-        }
         self.env.flush_all()
-        # members' e-mails, one row per normalized e-mail
-        members = SQL(
-            """
-            SELECT DISTINCT ON (p.email_normalized)
-                   p.email_normalized AS email_normalized, p.email, p.name,
-                   p.country_id
-              FROM fx_segment_res_partner_rel r
-              JOIN res_partner p ON p.id = r.partner_id
-             WHERE r.segment_id = %(seg)s AND p.email_normalized IS NOT NULL
-             ORDER BY p.email_normalized, p.id
-            """,
-            **params,
-        )
-        self.env.cr.execute(
+        sync_mailing_list(
+            self.mailing_list_id,
             SQL(
                 """
-                DELETE FROM mailing_subscription s
-                 USING mailing_contact c
-                 WHERE s.contact_id = c.id AND s.list_id = %(list)s
-                   AND NOT s.opt_out
-                   AND (c.email_normalized IS NULL OR c.email_normalized NOT IN (
-                        SELECT email_normalized FROM (%(members)s) m))
+                SELECT DISTINCT ON (p.email_normalized)
+                       p.email_normalized AS email_normalized, p.email, p.name,
+                       p.country_id
+                  FROM fx_segment_res_partner_rel r
+                  JOIN res_partner p ON p.id = r.partner_id
+                 WHERE r.segment_id = %s AND p.email_normalized IS NOT NULL
+                 ORDER BY p.email_normalized, p.id
                 """,
-                members=members,
-                **params,
-            )
+                self.id,
+            ),
         )
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH m AS (%(members)s),
-                subscribed AS (
-                    SELECT c.email_normalized FROM mailing_subscription s
-                      JOIN mailing_contact c ON c.id = s.contact_id
-                     WHERE s.list_id = %(list)s
-                ),
-                missing AS (
-                    SELECT * FROM m WHERE m.email_normalized NOT IN
-                        (SELECT email_normalized FROM subscribed
-                          WHERE email_normalized IS NOT NULL)
-                ),
-                contacts AS (
-                    INSERT INTO mailing_contact
-                           (name, email, email_normalized, country_id, message_bounce,
-                            create_uid, write_uid, create_date, write_date)
-                    SELECT name, email, email_normalized, country_id, 0,
-                           %(uid)s, %(uid)s, %(now)s, %(now)s
-                      FROM missing
-                    RETURNING id
-                )
-                INSERT INTO mailing_subscription
-                       (contact_id, list_id, opt_out,
-                        create_uid, write_uid, create_date, write_date)
-                SELECT id, %(list)s, false, %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM contacts
-                """,
-                members=members,
-                **params,
-            )
-        )
-        self.env["mailing.contact"].invalidate_model()
-        self.env["mailing.subscription"].invalidate_model()
-        self.env["mailing.list"].invalidate_model()
 
     @api.model
     def _fx_refresh_for_partners(self, partner_ids):
