@@ -8,6 +8,8 @@ from . import fx_trade
 from . import fx_equity_point
 from . import fx_client_event
 from . import fx_segment
+from . import fx_segment_membership
+from . import fx_segment_refresh
 from . import fx_segment_condition
 from . import fx_facts_queue
 from . import fx_sync
