@@ -2,6 +2,8 @@ import logging
 import random
 from datetime import timedelta
 
+import psycopg2
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -12,6 +14,11 @@ from ..tools import json_recordset, parse_trader_filter
 _logger = logging.getLogger(__name__)
 
 PROCESS_BATCH = 2000
+# An enrolment reads the facts that arrived since the previous one's watermark
+# less this overlap: a fact whose transaction began before the watermark and
+# committed after it is still read (the dedupe on arrival makes the overlap
+# harmless). It must outlast the longest push transaction (limit_time_real).
+ARRIVAL_OVERLAP = timedelta(hours=1)
 
 TRIGGERS = [
     ("once", "Once, at a date"),
@@ -167,6 +174,19 @@ class FxCampaign(models.Model):
         "res.currency", default=lambda self: self.env.company.currency_id
     )
 
+    def init(self):
+        # enrolment by arrival reads the facts that arrived since the last run
+        # (see _fx_candidates_sql)
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_funding_arrival_idx "
+            "ON fx_funding (create_date)"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_client_event_arrival_idx "
+            "ON fx_client_event (write_date)"
+        )
+        return super().init()
+
     def _compute_funnel(self):
         report = self.env["fx.campaign.report"]
         data = {
@@ -315,50 +335,100 @@ class FxCampaign(models.Model):
             conditions.append(SQL("p.id IN (%s)", query.subselect()))
         return SQL(" AND ").join(conditions)
 
-    def _fx_candidates_sql(self, now):
-        """SQL selecting the ids of the traders the trigger brings in now."""
+    def _fx_arrival_since(self, now):
+        """Start of the arrival window of this enrolment: the previous one's
+        watermark less ARRIVAL_OVERLAP (facts whose transaction began before it
+        but committed after it), or the campaign's start for the first one."""
         self.ensure_one()
-        since = self.last_enrol_date or self.start_date or now
+        if self.last_enrol_date:
+            return self.last_enrol_date - ARRIVAL_OVERLAP
+        return self.start_date or now
+
+    def _fx_candidates_sql(self, now):
+        """SQL selecting ``id`` (trader) and ``arrival`` for the traders the
+        trigger brings in now.
+
+        Event and segment triggers select by *arrival* (when the fact reached
+        Odoo: its create date, or write date for a KYC status that changes on
+        the same row; the segment entry date), not by the fact's business date:
+        a deposit dated three days ago and pushed now enrols now. ``arrival`` is
+        the latest arrival of the trader's facts in the window; the enrolment
+        skips traders who entered at or after it (the overlap of two windows
+        never enrols twice). Facts dated before the campaign's start never
+        enrol (a history backfill does not flood a running campaign). State
+        triggers (no trade, churn risk, once, recurring) have no arrival.
+        """
+        self.ensure_one()
+        since = self._fx_arrival_since(now)
+        start = self.start_date or since
         if self.is_test or self.trigger_type in ("once", "recurring"):
-            return SQL("SELECT p.id FROM res_partner p WHERE TRUE")
+            return SQL(
+                "SELECT p.id, NULL::timestamp AS arrival FROM res_partner p "
+                "WHERE TRUE"
+            )
         if self.trigger_type == "segment_enter":
             return SQL(
-                "SELECT m.partner_id AS id FROM fx_segment_membership m "
-                "WHERE m.segment_id = %s AND m.date_entered >= %s",
+                "SELECT m.partner_id AS id, max(m.date_entered) AS arrival "
+                "FROM fx_segment_membership m "
+                "WHERE m.segment_id = %s AND m.date_entered >= %s "
+                "GROUP BY m.partner_id",
                 self.segment_id.id,
                 since,
             )
         event = self.event_type
-        if event == "registration":
-            return SQL(
-                "SELECT partner_id AS id FROM fx_client_event "
-                "WHERE event_type = 'registration' AND date >= %s",
-                since,
+        if event in ("registration", "kyc_approved"):
+            kind = (
+                SQL("e.event_type = 'registration'")
+                if event == "registration"
+                else SQL("e.event_type = 'kyc' AND e.kyc_status = 'approved'")
             )
-        if event == "kyc_approved":
             return SQL(
-                "SELECT partner_id AS id FROM fx_client_event "
-                "WHERE event_type = 'kyc' AND kyc_status = 'approved' AND date >= %s",
+                "SELECT e.partner_id AS id, max(e.write_date) AS arrival "
+                "FROM fx_client_event e "
+                "WHERE %s AND e.write_date >= %s AND e.date >= %s "
+                "GROUP BY e.partner_id",
+                kind,
                 since,
+                start,
             )
         if event == "ftd":
-            return SQL("SELECT id FROM res_partner WHERE fx_ftd_date >= %s", since)
+            # the trader's first deposit arrived in the window: none before it
+            return SQL(
+                """
+                SELECT f.partner_id AS id, min(f.create_date) AS arrival
+                  FROM fx_funding f
+                 WHERE f.kind = 'deposit' AND f.create_date >= %(since)s
+                   AND f.partner_id IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM fx_funding o
+                                    WHERE o.partner_id = f.partner_id
+                                      AND o.kind = 'deposit'
+                                      AND o.create_date < %(since)s)
+                 GROUP BY f.partner_id
+                HAVING min(f.date) >= %(start)s
+                """,
+                since=since,
+                start=start,
+            )
         if event in ("deposit", "withdrawal"):
             return SQL(
-                "SELECT partner_id AS id FROM fx_funding "
-                "WHERE kind = %s AND date >= %s",
+                "SELECT f.partner_id AS id, max(f.create_date) AS arrival "
+                "FROM fx_funding f WHERE f.kind = %s AND f.create_date >= %s "
+                "AND f.date >= %s AND f.partner_id IS NOT NULL "
+                "GROUP BY f.partner_id",
                 event,
                 since,
+                start,
             )
         if event == "no_trade":
             return SQL(
-                "SELECT id FROM res_partner WHERE fx_is_funded "
-                "AND coalesce(fx_last_trade_date, fx_ftd_date) < %s",
+                "SELECT id, NULL::timestamp AS arrival FROM res_partner "
+                "WHERE fx_is_funded AND coalesce(fx_last_trade_date, fx_ftd_date) < %s",
                 now - timedelta(days=self.event_days),
             )
         if event == "churn_risk":
             return SQL(
-                "SELECT id FROM res_partner WHERE fx_churn_risk >= %s",
+                "SELECT id, NULL::timestamp AS arrival FROM res_partner "
+                "WHERE fx_churn_risk >= %s",
                 self.event_threshold,
             )
         # referral_converted and other pushed events: see enrol_partners()
@@ -376,24 +446,56 @@ class FxCampaign(models.Model):
         return True
 
     def _fx_enrol(self, now):
-        """Bring the traders the trigger selects into the journey (set-based)."""
+        """Bring the traders the trigger selects into the journey (set-based).
+
+        ``now`` is the new watermark: taken before the candidates are read, so
+        a fact committed while this runs is read by the next enrolment (whose
+        window starts ARRIVAL_OVERLAP before ``now``)."""
         self.ensure_one()
-        if not self._fx_due_for_enrolment(now):
+        if not self._fx_due_for_enrolment(now) or not self._fx_lock_enrolment():
             return 0
         candidates = self._fx_candidates_sql(now)
         if candidates is None:
             return 0
         rows = self.env.execute_query(
             SQL(
-                "SELECT DISTINCT p.id FROM res_partner p "
-                "WHERE p.id IN (%s) AND %s %s",
-                candidates,
-                self._fx_audience_sql(),
-                self._fx_reentry_sql(),
+                """
+                SELECT c.id FROM (%(candidates)s) c
+                  JOIN res_partner p ON p.id = c.id
+                 WHERE %(audience)s %(reentry)s
+                   AND (c.arrival IS NULL OR NOT EXISTS (
+                        SELECT 1 FROM fx_campaign_participant cp
+                         WHERE cp.campaign_id = %(campaign)s
+                           AND cp.partner_id = p.id
+                           AND cp.enrolled_date >= c.arrival))
+                """,
+                candidates=candidates,
+                audience=self._fx_audience_sql(),
+                reentry=self._fx_reentry_sql(),
+                campaign=self.id,
             )
         )
         self.last_enrol_date = now
         return self._fx_insert_participants([row[0] for row in rows], now)
+
+    def _fx_lock_enrolment(self):
+        """Lock the campaign row until this transaction ends; False when another
+        runner is enrolling for it (it is locked) or has just done so (it
+        changed since this transaction's snapshot): that runner's watermark
+        covers this run's window, and the next run reads past it."""
+        self.ensure_one()
+        try:
+            with self.env.cr.savepoint(flush=False):
+                rows = self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM fx_campaign WHERE id = %s "
+                        "FOR NO KEY UPDATE SKIP LOCKED",
+                        self.id,
+                    )
+                )
+        except psycopg2.errors.SerializationFailure:
+            return False
+        return bool(rows)
 
     def _fx_reentry_sql(self):
         if self.reentry_policy == "any_time":
@@ -414,6 +516,7 @@ class FxCampaign(models.Model):
         """Public: enrol these traders now, for triggers other modules raise
         (e.g. referral converted). Audience and re-entry rules apply."""
         self.check_access("write")
+        self.env.flush_all()  # the checks below read the database directly
         now = fields.Datetime.now()
         total = 0
         for campaign in self.filtered(lambda c: c.state == "running"):
@@ -461,18 +564,27 @@ class FxCampaign(models.Model):
             ("is_test", "bool", [self.is_test] * len(partner_ids)),
         ]
         uid = self.env.uid
-        self.env.cr.execute(
+        # ON CONFLICT DO NOTHING: a trader another runner enrolled meanwhile is
+        # skipped, not duplicated (unique index on active journeys, see
+        # fx.campaign.participant.init); under REPEATABLE READ a conflict with a
+        # row committed after this transaction began is a serialization failure
+        # instead, which Odoo retries (requests) or the next cron run redoes.
+        rows = self.env.execute_query(
             SQL(
                 """
                 INSERT INTO fx_campaign_participant
                        (campaign_id, partner_id, state, step_id, next_action_date,
                         enrolled_date, variant_id, is_holdout, in_ab_test, is_test,
-                        create_uid, write_uid, create_date, write_date)
+                        allow_parallel, create_uid, write_uid, create_date,
+                        write_date)
                 SELECT campaign_id, partner_id, state, step_id, next_action_date,
                        enrolled_date, variant_id, is_holdout, in_ab_test, is_test,
-                       %s, %s, %s, %s
+                       %s, %s, %s, %s, %s
                   FROM %s
+                ON CONFLICT DO NOTHING
+                RETURNING id
                 """,
+                self.reentry_policy == "any_time",
                 uid,
                 uid,
                 now,
@@ -481,7 +593,7 @@ class FxCampaign(models.Model):
             )
         )
         self.env["fx.campaign.participant"].invalidate_model()
-        return len(partner_ids)
+        return len(rows)
 
     def _fx_assign_groups(self, partner_ids, variants):
         """(variant id, holdout, in test) for each entrant, at random but
@@ -516,7 +628,13 @@ class FxCampaign(models.Model):
     # ------------------------------------------------------------------ processing
     def _fx_process(self, limit=PROCESS_BATCH):
         """Enrol, judge A/B tests, check goals and run the due steps of ``self``
-        (running campaigns); returns the number of participants processed."""
+        (running campaigns); returns the number of participants processed.
+
+        Outside tests the run commits as it goes (Odoo's mass mailing commits
+        while it sends anyway): before and after claiming the due participants
+        (see fx.campaign.participant._fx_claim_due) and, by the mass mailing,
+        while sending."""
+        Participant = self.env["fx.campaign.participant"]
         now = fields.Datetime.now()
         self.env.flush_all()  # the checks below read the database directly
         campaigns = self.filtered(lambda c: c.state == "running")
@@ -524,31 +642,32 @@ class FxCampaign(models.Model):
             campaign._fx_enrol(now)
         campaigns._fx_update_conversions(now)
         campaigns._fx_decide_ab(now)
-        participants = self.env["fx.campaign.participant"].search(
-            [
-                ("campaign_id", "in", campaigns.ids),
-                ("state", "=", "running"),
-                ("next_action_date", "<=", now),
-            ],
-            order="next_action_date, id",
-            limit=limit,
-        )
-        by_step = participants.grouped("step_id")
-        for step, batch in by_step.items():
-            step._fx_execute(batch, now)
-            self.env.flush_all()
+        self.env.flush_all()
+        participants, token = Participant._fx_claim_due(campaigns, now, limit)
+        return self._fx_run_claimed(participants, token, now)
+
+    @api.model
+    def _fx_run_claimed(self, participants, token, now):
+        """Run the due step of the participants this runner claimed, then
+        release them; return how many."""
+        if not participants:
+            return 0
+        try:
+            for step, batch in participants.grouped("step_id").items():
+                step._fx_execute(batch, now)
+                self.env.flush_all()
+        except Exception:
+            participants._fx_release_after_failure(token)
+            raise
+        participants._fx_release(token)
         return len(participants)
 
     @api.model
     def _cron_process(self):
         campaigns = self.search([("state", "=", "running")])
         done = campaigns._fx_process()
-        remaining = self.env["fx.campaign.participant"].search_count(
-            [
-                ("campaign_id", "in", campaigns.ids),
-                ("state", "=", "running"),
-                ("next_action_date", "<=", fields.Datetime.now()),
-            ]
+        remaining = self.env["fx.campaign.participant"]._fx_due_count(
+            campaigns, fields.Datetime.now()
         )
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         return done

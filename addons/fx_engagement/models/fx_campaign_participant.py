@@ -1,4 +1,9 @@
 import logging
+import threading
+import uuid
+from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -6,6 +11,12 @@ from odoo.tools import SQL
 from ..tools import json_recordset
 
 _logger = logging.getLogger(__name__)
+
+# How long a runner's claim on due participants holds. It must outlast one batch
+# (a few minutes for 2,000 e-mails; Odoo kills a worker after limit_time_real);
+# a runner that dies without releasing its claim delays its batch this long.
+CLAIM_LEASE = timedelta(hours=1)
+ACTIVE_STATES = ("running", "waiting")
 
 DEFAULT_CAP = (3, 7)  # messages, days
 DEFAULT_QUIET = (21.0, 8.0)  # from 21:00 to 08:00, trader's time zone
@@ -61,11 +72,32 @@ class FxCampaignParticipant(models.Model):
     revenue = fields.Float(string="Attributed Deposits")
     last_error = fields.Text()
     log_ids = fields.One2many("fx.campaign.log", "participant_id", string="History")
+    allow_parallel = fields.Boolean(
+        string="Parallel Journey",
+        readonly=True,
+        help="Entered under the 'Any time' re-entry policy: may run alongside "
+        "another journey of the same trader in this campaign.",
+    )
+    # the claim of the runner processing this participant (see _fx_claim_due)
+    claim_token = fields.Char(readonly=True, copy=False)
+    claim_until = fields.Datetime(readonly=True, copy=False)
 
     def init(self):
         self.env.cr.execute(
             "CREATE INDEX IF NOT EXISTS fx_campaign_participant_due_idx "
             "ON fx_campaign_participant (next_action_date) WHERE state = 'running'"
+        )
+        # One journey at a time per trader and campaign: two runners enrolling
+        # at once cannot both insert (the enrolment uses ON CONFLICT DO NOTHING).
+        # Re-entry "never" and "after exit" add their own check on exited rows;
+        # "any time" journeys (allow_parallel) may overlap by design.
+        self._fx_create_unique_index(
+            "fx_campaign_participant_active_uniq",
+            SQL(
+                "ON fx_campaign_participant (campaign_id, partner_id) "
+                "WHERE state IN ('running', 'waiting') "
+                "AND allow_parallel IS NOT TRUE"
+            ),
         )
         # the frequency cap counts a trader's recent mass-mailing traces
         self.env.cr.execute(
@@ -73,6 +105,143 @@ class FxCampaignParticipant(models.Model):
             "ON mailing_trace (res_id, create_date) WHERE model = 'res.partner'"
         )
         return super().init()
+
+    def _fx_create_unique_index(self, name, definition):
+        """CREATE UNIQUE INDEX IF NOT EXISTS, logged (not fatal) when existing
+        rows already break it, as Odoo does for its SQL constraints."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(
+                    SQL(
+                        "CREATE UNIQUE INDEX IF NOT EXISTS %s %s",
+                        SQL.identifier(name),
+                        definition,
+                    )
+                )
+        except Exception as exc:  # reported, the install goes on
+            _logger.error(
+                "Unique index %s not created, resolve the duplicates first: %s",
+                name,
+                exc,
+            )
+
+    # ------------------------------------------------------------------ claims
+    @api.model
+    def _fx_autocommit(self):
+        """Whether a campaign run commits as it goes: exactly when Odoo's mass
+        mailing does (always, except inside tests)."""
+        return not getattr(threading.current_thread(), "testing", False)
+
+    @api.model
+    def _fx_due_sql(self, campaigns, now):
+        """Participants of ``campaigns`` whose next step is due, not claimed by
+        a live runner and not at a step flagged broken (alias ``d``)."""
+        return SQL(
+            """
+            d.campaign_id = ANY(%(campaigns)s) AND d.state = 'running'
+            AND d.next_action_date <= %(now)s
+            AND (d.claim_until IS NULL OR d.claim_until < %(now)s)
+            AND NOT EXISTS (SELECT 1 FROM fx_campaign_step s
+                             WHERE s.id = d.step_id AND s.is_broken)
+            """,
+            campaigns=campaigns.ids,
+            now=now,
+        )
+
+    @api.model
+    def _fx_claim_due(self, campaigns, now, limit):
+        """Claim up to ``limit`` due participants for this runner; return them
+        and the claim token.
+
+        Row locks alone cannot keep two runners (the cron and *Run now*, or two
+        workers) apart: Odoo's mass mailing commits while it sends, and a commit
+        releases every row lock. So the claim is written in the rows (a token
+        and a lease) and, outside tests, committed before anything is sent:
+
+        - ``FOR NO KEY UPDATE SKIP LOCKED`` lets two runners claiming at the same
+          instant take disjoint rows (the other one's rows are skipped, never
+          waited for);
+        - once committed, the lease keeps every other runner off these rows
+          until this one releases them (:meth:`_fx_release`) or the lease ends
+          (a runner that died);
+        - within the claim, a step never mails a trader who already has a trace
+          of its mailing (checked after the claim, in a fresh snapshot), so a
+          runner taking over after a crash does not send twice either.
+        """
+        if not campaigns:
+            return self.browse(), None
+        autocommit = self._fx_autocommit()
+        if autocommit:
+            # the enrolment is done; the claim reads in a fresh snapshot, where
+            # the claims other runners committed are seen
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        token = uuid.uuid4().hex
+        try:
+            with self.env.cr.savepoint(flush=False):
+                rows = self.env.execute_query(
+                    SQL(
+                        """
+                        UPDATE fx_campaign_participant cp
+                           SET claim_token = %(token)s, claim_until = %(until)s
+                         WHERE cp.id IN (
+                               SELECT d.id FROM fx_campaign_participant d
+                                WHERE %(due)s
+                                ORDER BY d.next_action_date, d.id
+                                LIMIT %(limit)s
+                                  FOR NO KEY UPDATE OF d SKIP LOCKED)
+                        RETURNING cp.id, cp.next_action_date
+                        """,
+                        token=token,
+                        until=now + CLAIM_LEASE,
+                        due=self._fx_due_sql(campaigns, now),
+                        limit=limit,
+                    )
+                )
+        except psycopg2.errors.SerializationFailure:
+            # another runner claimed rows of this snapshot meanwhile: they are
+            # its own; the next run takes what is left
+            return self.browse(), None
+        self.invalidate_model(["claim_token", "claim_until"])
+        if autocommit:
+            self.env.cr.commit()  # pylint: disable=invalid-commit
+        rows.sort(key=lambda row: (row[1], row[0]))
+        return self.browse([row[0] for row in rows]), token
+
+    def _fx_release(self, token):
+        """End this runner's claim on ``self``."""
+        if not self or not token:
+            return
+        self.env.cr.execute(
+            SQL(
+                "UPDATE fx_campaign_participant SET claim_token = NULL, "
+                "claim_until = NULL WHERE id = ANY(%s) AND claim_token = %s",
+                self.ids,
+                token,
+            )
+        )
+        self.invalidate_recordset(["claim_token", "claim_until"])
+
+    def _fx_release_after_failure(self, token):
+        """The run failed after its claim was committed: undo the failed
+        transaction and give the participants back at once (instead of after
+        the lease), for the next run or Odoo's retry of the request."""
+        if not self or not token or not self._fx_autocommit():
+            return
+        self.env.cr.rollback()  # pylint: disable=invalid-commit
+        self._fx_release(token)
+        self.env.cr.commit()  # pylint: disable=invalid-commit
+
+    @api.model
+    def _fx_due_count(self, campaigns, now):
+        if not campaigns:
+            return 0
+        [(count,)] = self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM fx_campaign_participant d WHERE %s",
+                self._fx_due_sql(campaigns, now),
+            )
+        )
+        return count
 
     # ------------------------------------------------------------------ settings
     @api.model
@@ -258,6 +427,12 @@ class FxBonusOffer(models.Model):
     )
     campaign_id = fields.Many2one("fx.campaign", index=True, ondelete="set null")
     step_id = fields.Many2one("fx.campaign.step", ondelete="set null")
+    participant_id = fields.Many2one(
+        "fx.campaign.participant",
+        string="Journey",
+        ondelete="set null",
+        readonly=True,
+    )
     amount = fields.Monetary(currency_field="currency_id")
     currency_id = fields.Many2one(
         "res.currency", default=lambda self: self.env.company.currency_id
@@ -269,3 +444,11 @@ class FxBonusOffer(models.Model):
         required=True,
     )
     is_test = fields.Boolean()
+
+    _sql_constraints = [
+        (
+            "participant_step_unique",
+            "UNIQUE(participant_id, step_id)",
+            "This journey already recorded a bonus offer at this step.",
+        ),
+    ]

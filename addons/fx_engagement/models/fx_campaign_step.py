@@ -1,13 +1,20 @@
 import logging
 from datetime import datetime, time, timedelta
 
+import psycopg2
 import pytz
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL, html2plaintext
 
+from ..tools import json_recordset
+
 _logger = logging.getLogger(__name__)
+
+# the recipients filter of a step's mailing: nobody; the campaign sends it to
+# explicit participants (see mailing.mailing._fx_check_step_send)
+NOBODY_DOMAIN = "[('id', 'in', [])]"
 
 ACTIONS = [
     ("email", "Send e-mail"),
@@ -79,6 +86,16 @@ class FxCampaignStep(models.Model):
         "ir.actions.server", domain=[("model_id.model", "=", "res.partner")]
     )
     log_count = fields.Integer(compute="_compute_log_count")
+    is_broken = fields.Boolean(
+        string="Stopped on Error",
+        readonly=True,
+        copy=False,
+        help="The step's mailing failed as a whole (e.g. its content does not "
+        "render): its participants wait at this step until the content is edited "
+        "or the step is retried.",
+    )
+    last_error = fields.Text(readonly=True, copy=False)
+    error_date = fields.Datetime(readonly=True, copy=False)
 
     def _compute_log_count(self):
         counts = dict(
@@ -110,7 +127,7 @@ class FxCampaignStep(models.Model):
         values = {
             "subject": subject or self.name,
             "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "mailing_domain": "[]",
+            "mailing_domain": NOBODY_DOMAIN,
             "campaign_id": campaign.utm_campaign_id.id,
             "user_id": campaign.user_id.id,
             "fx_is_transactional": self.is_transactional,
@@ -123,6 +140,39 @@ class FxCampaignStep(models.Model):
         else:
             values.update(mailing_type="mail", body_html=body or "")
         return self.env["mailing.mailing"].sudo().create(values)
+
+    def action_retry(self):
+        """Clear the error: the participants waiting at the step go on at the
+        next run (editing the step's mailing does the same)."""
+        self.check_access("write")
+        self._fx_clear_error()
+        self.env.ref("fx_engagement.ir_cron_fx_campaign_process")._trigger()
+        return True
+
+    def _fx_clear_error(self):
+        broken = self.filtered("is_broken")
+        if broken:
+            broken.sudo().write(
+                {"is_broken": False, "last_error": False, "error_date": False}
+            )
+
+    def _fx_flag_broken(self, error, now):
+        """Stop the step on ``error`` (its participants wait, the other steps
+        and campaigns go on) and say so on the campaign."""
+        self.ensure_one()
+        was_broken = self.is_broken
+        self.sudo().write({"is_broken": True, "last_error": error, "error_date": now})
+        if not was_broken:
+            self.campaign_id.sudo().message_post(
+                body=self.env._(
+                    "Step %(step)s stopped: its mailing could not be sent "
+                    "(%(error)s). Its participants wait at this step until its "
+                    "content is edited or the step is retried.",
+                    step=self.name,
+                    error=error,
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
 
     def action_edit_content(self):
         self.ensure_one()
@@ -268,26 +318,15 @@ class FxCampaignStep(models.Model):
                 else self.mailing_id
             )
             # already sent by a run that died before its bookkeeping: never twice
-            already = {
-                row[0]
-                for row in self.env.execute_query(
-                    SQL(
-                        "SELECT res_id FROM mailing_trace WHERE mass_mailing_id = %s "
-                        "AND model = 'res.partner' AND res_id = ANY(%s)",
-                        mailing.id,
-                        group.partner_id.ids,
-                    )
-                )
-            }
+            already = self._fx_traced(mailing, group)
             partner_ids = [pid for pid in group.partner_id.ids if pid not in already]
             # No savepoint here: outside tests, Odoo's mass mailing commits its
             # queue in batches. Per-recipient problems become failed traces; an
             # error for the whole mailing (e.g. a template that does not render)
-            # fails the run, and the next run resumes without mailing anyone twice.
-            if partner_ids and self.action_type == "sms":
-                mailing.action_send_sms(partner_ids)
-            elif partner_ids:
-                mailing.action_send_mail(partner_ids)
+            # stops this step (see _fx_send_failed) and the run goes on.
+            error = self._fx_send_mailing(mailing, partner_ids) if partner_ids else None
+            if error:
+                group = self._fx_send_failed(mailing, group, error, now)
             Log._fx_record(
                 group,
                 self,
@@ -296,6 +335,57 @@ class FxCampaignStep(models.Model):
                 mailing=mailing,
             )
             group._fx_advance(self, now)
+
+    def _fx_traced(self, mailing, participants):
+        """Partner ids of ``participants`` with a trace of ``mailing``."""
+        return {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT res_id FROM mailing_trace WHERE mass_mailing_id = %s "
+                    "AND model = 'res.partner' AND res_id = ANY(%s)",
+                    mailing.id,
+                    participants.partner_id.ids,
+                )
+            )
+        }
+
+    def _fx_send_mailing(self, mailing, partner_ids):
+        """Send ``mailing`` to ``partner_ids``; return the error text when the
+        mailing as a whole fails (a template that does not render, a mail
+        server refusing the batch...), None when it went out."""
+        try:
+            if self.action_type == "sms":
+                mailing.action_send_sms(partner_ids)
+            else:
+                mailing.action_send_mail(partner_ids)
+        except (psycopg2.Error, AccessError):
+            # the transaction is lost, or this user may not render it (the
+            # cron may): nothing to record on the step
+            raise
+        except Exception as exc:  # recorded on the step
+            _logger.warning(
+                "Campaign step %s: mailing %s failed: %s", self.id, mailing.id, exc
+            )
+            self.env.invalidate_all()
+            return _error_text(exc)
+        return None
+
+    def _fx_send_failed(self, mailing, group, error, now):
+        """The mailing failed for ``group``: those it reached before failing
+        (batches Odoo committed) count as sent and are returned; the others are
+        recorded as failed with the reason and wait at the step, which stops
+        until its content is fixed."""
+        reached = self._fx_traced(mailing, group)
+        waiting = group.filtered(lambda p: p.partner_id.id not in reached)
+        self._fx_flag_broken(error, now)
+        if waiting:
+            detail = self.env._("mailing failed: %s", error)[:500]
+            self.env["fx.campaign.log"]._fx_record(
+                waiting, self, "failed", detail, mailing=mailing
+            )
+            waiting.write({"last_error": error})
+        return group - waiting
 
     def _fx_without_consent(self, participants):
         if not participants:
@@ -443,19 +533,7 @@ class FxCampaignStep(models.Model):
                 ]
             )
         elif action == "bonus":
-            self.env["fx.bonus.offer"].create(
-                [
-                    {
-                        "partner_id": partner.id,
-                        "campaign_id": self.campaign_id.id,
-                        "step_id": self.id,
-                        "amount": self.bonus_amount,
-                        "description": self.bonus_description or self.name,
-                        "is_test": self.campaign_id.is_test,
-                    }
-                    for partner in partners
-                ]
-            )
+            self._fx_offer_bonus(participants)
         elif action == "note":
             body = self.note or self.name
             for partner in partners:
@@ -468,6 +546,60 @@ class FxCampaignStep(models.Model):
                 active_ids=partners.ids,
                 active_id=partners[:1].id,
             ).run()
+
+    def _fx_offer_bonus(self, participants):
+        """One bonus offer per journey and step, set-based: ON CONFLICT DO
+        NOTHING on (participant, step), so a re-run after a crash or a second
+        runner never offers it twice."""
+        count = len(participants)
+        now = fields.Datetime.now()
+        currency = self.currency_id or self.env.company.currency_id
+        columns = [
+            ("participant_id", "int4", participants.ids),
+            ("partner_id", "int4", [p.partner_id.id for p in participants]),
+            ("campaign_id", "int4", [self.campaign_id.id] * count),
+            ("step_id", "int4", [self.id] * count),
+            ("amount", "numeric", [self.bonus_amount] * count),
+            ("currency_id", "int4", [currency.id] * count),
+            ("description", "varchar", [self.bonus_description or self.name] * count),
+            ("state", "varchar", ["offered"] * count),
+            ("is_test", "bool", [self.campaign_id.is_test] * count),
+        ]
+        names = SQL(", ").join(SQL.identifier(c[0]) for c in columns)
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO fx_bonus_offer (%(names)s, create_uid, write_uid,
+                                            create_date, write_date)
+                SELECT %(names)s, %(uid)s, %(uid)s, %(now)s, %(now)s FROM %(rows)s
+                ON CONFLICT (participant_id, step_id) DO NOTHING
+                """,
+                names=names,
+                uid=self.env.uid,
+                now=now,
+                rows=json_recordset(columns),
+            )
+        )
+        self.env["fx.bonus.offer"].invalidate_model()
+
+
+def _error_text(exc):
+    """One readable line for an error: the message's first line and, when it
+    wraps another error, the innermost one (e.g. the template's AttributeError)."""
+    message = str(exc.args[0] if exc.args else exc).strip().splitlines()
+    text = message[0] if message else type(exc).__name__
+    inner = exc
+    while True:
+        cause = inner.__cause__ or (
+            None if inner.__suppress_context__ else inner.__context__
+        )
+        if cause is None:
+            break
+        inner = cause
+    if inner is not exc:
+        detail = str(inner).strip().splitlines()
+        text = f"{text} ({type(inner).__name__}: {detail[-1] if detail else ''})"
+    return text[:2000]
 
 
 class FxCampaignVariant(models.Model):
@@ -485,6 +617,25 @@ class FxCampaignVariant(models.Model):
     subject = fields.Char()
     body = fields.Html()
     mailing_id = fields.Many2one("mailing.mailing", string="Content", copy=False)
+
+    def init(self):
+        # step and variant mailings created before their filter was "nobody"
+        # (here: both tables exist once the variants' is created)
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE mailing_mailing SET mailing_domain = %(nobody)s
+                 WHERE mailing_domain IS DISTINCT FROM %(nobody)s AND id IN (
+                       SELECT mailing_id FROM fx_campaign_step
+                        WHERE mailing_id IS NOT NULL
+                       UNION
+                       SELECT mailing_id FROM fx_campaign_variant
+                        WHERE mailing_id IS NOT NULL)
+                """,
+                nobody=NOBODY_DOMAIN,
+            )
+        )
+        return super().init()
 
     @api.constrains("split_pct")
     def _check_split(self):
