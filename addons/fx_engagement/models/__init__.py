@@ -7,6 +7,7 @@ from . import fx_funding
 from . import fx_trade
 from . import fx_equity_point
 from . import fx_client_event
+from . import fx_trader_condition
 from . import fx_segment
 from . import fx_segment_membership
 from . import fx_segment_refresh

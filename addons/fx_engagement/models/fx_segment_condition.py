@@ -1,22 +1,8 @@
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
-from odoo.tools import SQL
 
+from .fx_trader_condition import ConditionArgs
 from .res_partner import TRADER_STAGES
-
-CONDITION_KINDS = [
-    ("deposit_min", "Deposited at least X in the last N days"),
-    ("ftd_within", "First deposit in the last N days"),
-    ("no_trade", "No trade in the last N days"),
-    ("traded_symbol", "Traded a symbol in the last N days"),
-    ("used_strategy", "Used a strategy in the last N days"),
-    ("churn_risk", "Churn risk at least R"),
-    ("stage_window", "Stage is, or was in the last N days"),
-    ("segment", "Member of another segment"),
-]
-NEEDS_DAYS = ("deposit_min", "ftd_within", "no_trade", "traded_symbol", "stage_window")
 
 
 class FxSegmentCondition(models.Model):
@@ -28,7 +14,13 @@ class FxSegmentCondition(models.Model):
         "fx.segment", required=True, index=True, ondelete="cascade"
     )
     sequence = fields.Integer(default=10)
-    kind = fields.Selection(CONDITION_KINDS, required=True, default="no_trade")
+    kind = fields.Selection(
+        selection="_selection_kind",
+        required=True,
+        default="no_trade",
+        help="A kind of the trader-condition vocabulary shared with campaigns "
+        "(see fx.trader.condition).",
+    )
     negate = fields.Boolean(
         string="Exclude",
         help="Keep the traders who do NOT meet this condition.",
@@ -44,6 +36,10 @@ class FxSegmentCondition(models.Model):
     stage = fields.Selection(TRADER_STAGES)
     other_segment_id = fields.Many2one("fx.segment", ondelete="restrict")
     description = fields.Char(compute="_compute_description")
+
+    @api.model
+    def _selection_kind(self):
+        return self.env["fx.trader.condition"]._fx_segment_kinds()
 
     @api.depends(
         "kind",
@@ -108,35 +104,36 @@ class FxSegmentCondition(models.Model):
         for cond in self:
             cond._fx_check()
 
-    def _fx_check(self):
+    def _fx_args(self, now):
+        self.ensure_one()
+        return ConditionArgs(
+            now=now,
+            days=self.days,
+            amount=self.amount,
+            symbol=self.symbol or "",
+            strategy=self.strategy_id.code or "",
+            risk=self.risk,
+            stage=self.stage or "",
+            segment_id=self.other_segment_id.id,
+        )
+
+    def _fx_check(self, now=None):
         """Raise a clear error when the condition misses a parameter."""
         self.ensure_one()
-        name = self.segment_id.name or self.env._("new segment")
-        problem = None
-        if self.kind in NEEDS_DAYS and self.days <= 0:
-            problem = self.env._("the number of days must be positive")
-        elif self.days < 0:
-            problem = self.env._("the number of days cannot be negative")
-        elif self.kind == "deposit_min" and self.amount <= 0:
-            problem = self.env._("the deposit amount must be positive")
-        elif self.kind == "traded_symbol" and not (self.symbol or "").strip():
-            problem = self.env._("a symbol is required")
-        elif self.kind == "used_strategy" and not self.strategy_id:
-            problem = self.env._("a strategy is required")
-        elif self.kind == "churn_risk" and not 0 <= self.risk <= 100:
-            problem = self.env._("the churn risk must be between 0 and 100")
-        elif self.kind == "stage_window" and not self.stage:
-            problem = self.env._("a stage is required")
-        elif self.kind == "segment" and not self.other_segment_id:
-            problem = self.env._("a segment is required")
-        elif self.kind == "segment" and self.other_segment_id == self.segment_id:
+        args = self._fx_args(now or fields.Datetime.now())
+        problem = self.env["fx.trader.condition"]._fx_problem(self.kind, args)
+        if (
+            not problem
+            and self.kind == "segment"
+            and (self.other_segment_id == self.segment_id)
+        ):
             problem = self.env._("a segment cannot include itself")
         if problem:
             raise ValidationError(
                 self.env._(
                     "Segment %(segment)s, condition '%(kind)s': %(problem)s.",
-                    segment=name,
-                    kind=dict(CONDITION_KINDS)[self.kind],
+                    segment=self.segment_id.name or self.env._("new segment"),
+                    kind=dict(self._selection_kind()).get(self.kind, self.kind),
                     problem=problem,
                 )
             )
@@ -144,59 +141,5 @@ class FxSegmentCondition(models.Model):
     def _fx_sql(self, now):
         """SQL condition on ``p`` (res_partner) for this behaviour condition."""
         self.ensure_one()
-        self._fx_check()
-        since = now - timedelta(days=self.days or 0)
-        kind = self.kind
-        if kind == "deposit_min":
-            return SQL(
-                """(SELECT coalesce(sum(f.amount_company), 0) FROM fx_funding f
-                     WHERE f.partner_id = p.id AND f.kind = 'deposit'
-                       AND f.date >= %s) >= %s""",
-                since,
-                self.amount,
-            )
-        if kind == "ftd_within":
-            return SQL("coalesce(p.fx_ftd_date >= %s, false)", since)
-        if kind == "no_trade":
-            return SQL(
-                """NOT EXISTS (SELECT 1 FROM fx_trade t
-                                WHERE t.partner_id = p.id AND t.open_time >= %s)""",
-                since,
-            )
-        if kind == "traded_symbol":
-            return SQL(
-                """EXISTS (SELECT 1 FROM fx_trade t
-                            WHERE t.partner_id = p.id AND t.symbol = %s
-                              AND t.open_time >= %s)""",
-                self.symbol.strip().upper(),
-                since,
-            )
-        if kind == "used_strategy":
-            window = SQL("AND t.open_time >= %s", since) if self.days else SQL("")
-            return SQL(
-                """EXISTS (SELECT 1 FROM fx_trade t
-                            WHERE t.partner_id = p.id AND t.strategy = %s %s)""",
-                self.strategy_id.code,
-                window,
-            )
-        if kind == "churn_risk":
-            if self.risk <= 0:
-                return SQL("TRUE")
-            return SQL("p.fx_churn_risk >= %s", self.risk)
-        if kind == "stage_window":
-            return SQL(
-                """(p.fx_stage = %(stage)s OR EXISTS (
-                        SELECT 1 FROM fx_trader_stage_history h
-                         WHERE h.partner_id = p.id AND h.date >= %(since)s
-                           AND (h.stage_to = %(stage)s
-                                OR h.stage_from = %(stage)s)))""",
-                stage=self.stage,
-                since=since,
-            )
-        if kind == "segment":
-            return SQL(
-                """EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r
-                            WHERE r.partner_id = p.id AND r.segment_id = %s)""",
-                self.other_segment_id.id,
-            )
-        raise ValidationError(self.env._("Unknown condition kind %s.", kind))
+        self._fx_check(now)
+        return self.env["fx.trader.condition"]._fx_sql(self.kind, self._fx_args(now))
