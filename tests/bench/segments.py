@@ -29,8 +29,8 @@ What it does:
        11 of EXTRA_SEGMENTS below, first and no-change (target 20 s in all);
    (3) ``preview_count`` of an unsaved segment (``fx.segment.new``) with the
        conditions of (1) (target 1 s);
-   (4) installs OCA's mass_mailing_list_dynamic 18.0 (pip, then into the database),
-       times a first and a no-change ``action_sync()`` of a dynamic mailing list
+   (4) installs OCA's mass_mailing_list_dynamic 18.0 into the database, times a
+       first and a no-change ``action_sync()`` of a dynamic mailing list
        (sync_method "full") whose domain selects about 13 % of the traders, and our
        equivalent: a segment with the same domain exporting to a mailing list, first
        and no-change ``action_refresh()`` (targets: 20x faster first sync, 3x faster
@@ -38,6 +38,13 @@ What it does:
 4. prints the figures (and EXPLAIN ANALYZE of the member queries with --explain or
    when a target is missed), writes them to tests/bench/data/segments-results.json
    and drops the database (unless --keep).
+
+The OCA module comes from PyPI (``pip install odoo-addon-mass-mailing-list-dynamic``,
+into the Odoo python) before anything else, and the folder its wheel fills
+(site-packages/odoo/addons) is put on the addons path: see ``prepare_oca``. When
+the comparison cannot run (no network, pip or Odoo refuses the module, the module
+fails), the benchmark says why in one line (pip's and Odoo's output are in
+tests/bench/data/logs/) and (4) shows our own figures only.
 """
 
 import argparse
@@ -70,6 +77,15 @@ except ImportError:
 OCA_MODULE = "mass_mailing_list_dynamic"
 OCA_REQUIREMENT = "odoo-addon-mass-mailing-list-dynamic==18.0.*"
 OCA_DISTRIBUTION = "odoo-addon-mass_mailing_list_dynamic"
+# what pip prints when it cannot reach the package index
+OFFLINE_SIGNS = (
+    "NewConnectionError",
+    "Failed to establish a new connection",
+    "Temporary failure in name resolution",
+    "ConnectTimeoutError",
+    "Read timed out",
+    "ProxyError",
+)
 BENCH = "Bench: "  # name prefix of the segments and lists the benchmark creates
 BATCH = 10_000
 TARGETS = {"one_s": 2.0, "twenty_s": 20.0, "preview_s": 1.0, "first_x": 20, "re_x": 3}
@@ -515,77 +531,123 @@ class Bench:
         self.results["preview_s"] = [seconds for seconds, _ in runs]
 
     # ------------------------------------------------------------------ OCA
-    def ensure_oca_module(self):
-        """pip-install the OCA module when missing; return why not, or None."""
+    def prepare_oca(self):
+        """Make the OCA module available to Odoo, before Odoo loads any module in
+        this process: pip-install its wheel when missing (not with --skip-oca),
+        then put the folder the wheel installs it into on the addons path. Return
+        why the comparison cannot run, in one line, or None.
+
+        Why the explicit folder: OCA wheels install into site-packages/odoo/addons,
+        which Odoo searches only through ``odoo.addons.__path__``; Python computes
+        that list once, when this script imports Odoo (pkgutil.extend_path). On a
+        machine where no OCA addon was ever installed, the folder does not exist
+        yet at that moment, so a module installed later stays invisible to this
+        process ("module ...: not installable, skipped", then "Invalid field
+        'dynamic' on model 'mailing.list'"), though not to the Odoo commands it
+        starts. Odoo adds the configured addons path to ``odoo.addons.__path__``
+        when its configuration is parsed, so the folder on the addons path serves
+        this process and the commands alike, whenever the wheel was installed.
+        """
+        folder, version = oca_addons_folder()
+        if folder is None and not self.args.skip_oca:
+            if version is None:
+                say(f"installing {OCA_REQUIREMENT} from PyPI (pip)")
+                problem = self.pip_install_oca()
+                if problem:
+                    return problem
+                importlib.invalidate_caches()
+                folder, version = oca_addons_folder()
+            if folder is None:
+                return (
+                    f"{OCA_DISTRIBUTION} {version} is installed but pip's record of "
+                    f"it has no {OCA_MODULE}/__manifest__.py"
+                )
+        if folder is not None:
+            paths = self.addons_path.split(",")
+            if not any(Path(p.strip()).resolve() == folder for p in paths if p):
+                self.addons_path = ",".join([*paths, str(folder)])
+        if self.args.skip_oca:
+            return "left out (--skip-oca)"
+        say(f"{OCA_DISTRIBUTION} {version}, addons folder {folder}")
+        return None
+
+    def pip_install_oca(self):
+        """pip-install the OCA module into the Odoo python; return why not, or
+        None. pip's output goes to data/logs/seg-pip-oca.log."""
+        common.LOGS.mkdir(parents=True, exist_ok=True)
+        log = common.LOGS / "seg-pip-oca.log"
+        command = [
+            self.python,
+            *("-m", "pip", "install", "--disable-pip-version-check"),
+            *("--retries", "1", "--timeout", "20", OCA_REQUIREMENT),
+        ]
         try:
-            version = importlib.metadata.version(OCA_DISTRIBUTION)
-        except importlib.metadata.PackageNotFoundError:
-            say(f"  installing {OCA_REQUIREMENT} from PyPI (pip)")
             done = subprocess.run(
-                [self.python, "-m", "pip", "install", "-q", OCA_REQUIREMENT],
-                capture_output=True,
-                text=True,
-                check=False,
+                command, capture_output=True, text=True, check=False, timeout=900
             )
-            if done.returncode:
-                return (
-                    f"pip could not install {OCA_REQUIREMENT}: "
-                    f"{(done.stderr or done.stdout).strip()[-800:]}\n"
-                    "OCA addons on PyPI require a pip distribution named 'odoo' "
-                    "('pip show odoo' must find it; a develop install of the Odoo "
-                    "source tree, pip install -e, is one)."
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            return f"pip could not install {OCA_REQUIREMENT}: {exc}"
+        log.write_text(done.stdout + done.stderr, encoding="utf-8")
+        if done.returncode:
+            output = done.stdout + done.stderr
+            error = pip_error(output)
+            if any(sign in output for sign in OFFLINE_SIGNS):
+                error = "no connection to the package index"
+            elif "odoo<" in error or "odoo>" in error:  # the wheel requires "odoo"
+                error += (
+                    " (OCA wheels require Odoo installed as the pip distribution "
+                    "'odoo', e.g. pip install -e <Odoo source>)"
                 )
-            importlib.invalidate_caches()
-            version = importlib.metadata.version(OCA_DISTRIBUTION)
-            check = subprocess.run(
-                [self.python, "-c", "import odoo.tools"],
-                capture_output=True,
-                text=True,
-                check=False,
+            return f"pip could not install {OCA_REQUIREMENT}: {error} (see {log})"
+        check = subprocess.run(
+            [self.python, "-c", "import odoo.tools"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode:
+            return (
+                f"after installing {OCA_REQUIREMENT}, Odoo no longer imports: its "
+                "wheel's odoo/ folder shadows Odoo (reinstall Odoo with 'pip "
+                "install -e <source> --config-settings editable_mode=compat')"
             )
-            if check.returncode:
-                return (
-                    f"after installing {OCA_REQUIREMENT}, Odoo no longer imports "
-                    "(its wheel's odoo/addons folder shadows a develop install made "
-                    "with an import hook; reinstall Odoo with "
-                    "'pip install -e <source> --config-settings editable_mode=compat'"
-                    f"): {check.stderr.strip()[-400:]}"
-                )
-        say(f"  {OCA_DISTRIBUTION} {version}")
         return None
 
     def install_oca_module(self):
-        with self.env() as env:
-            state = (
-                env["ir.module.module"]
-                .search([("name", "=", OCA_MODULE)])
-                .mapped("state")
-            )
-        if state == ["installed"]:
-            return
+        """Install the OCA module into the database; return why not, or None."""
+        if not odoo.modules.module.get_module_path(OCA_MODULE, display_warning=False):
+            return f"Odoo finds no module {OCA_MODULE} on its addons path"
+
+        def state():
+            with self.env() as env:
+                module = env["ir.module.module"].search([("name", "=", OCA_MODULE)])
+                return module.state
+
+        if state() == "installed":
+            return None
         start = time.perf_counter()
-        self.run_odoo("install-oca", "-i", OCA_MODULE, "--stop-after-init")
-        say(f"  {OCA_MODULE} installed into {self.args.db} in {self.since(start)}")
+        try:
+            self.run_odoo("install-oca", "-i", OCA_MODULE, "--stop-after-init")
+        except BenchError:
+            log = common.LOGS / "seg-install-oca.log"
+            return f"Odoo could not install {OCA_MODULE}: {last_line(log)} (see {log})"
         self.open_registry(fresh=True)
+        if state() != "installed":
+            return f"Odoo did not install {OCA_MODULE} (see {common.LOGS})"
+        say(f"  {OCA_MODULE} installed into {self.args.db} in {self.since(start)}")
+        return None
 
-    def measure_oca(self):
-        say("(4) OCA mass_mailing_list_dynamic against a segment with a mailing list")
-        problem = self.ensure_oca_module()
-        if problem:
-            say(f"  skipped: {problem}")
-            self.add("(4) OCA comparison", None, note="skipped, see above")
-            return
-        self.install_oca_module()
+    def new_list(self, name, **values):
+        with self.env() as env:
+            return env["mailing.list"].create({"name": name, **values}).id
 
-        def new_list(name, **values):
-            with self.env() as env:
-                return env["mailing.list"].create({"name": name, **values}).id
+    def list_size(self, list_id):
+        with self.env() as env:
+            return env["mailing.list"].browse(list_id).contact_count
 
-        def list_size(list_id):
-            with self.env() as env:
-                return env["mailing.list"].browse(list_id).contact_count
-
-        oca_list = new_list(
+    def measure_oca_list(self):
+        """A dynamic list of the OCA module: first and no-change ``action_sync()``."""
+        oca_list = self.new_list(
             BENCH + "OCA dynamic list",
             dynamic=True,
             sync_method="full",
@@ -595,16 +657,51 @@ class Bench:
         def sync(env):
             env["mailing.list"].browse(oca_list).action_sync()
 
-        oca_first, _ = self.timed(sync)
-        oca_again, _ = self.timed(sync)
-        oca_size = list_size(oca_list)
-        our_list = new_list(BENCH + "segment list")
+        first, _ = self.timed(sync)
+        again, _ = self.timed(sync)
+        return first, again, self.list_size(oca_list)
+
+    def measure_oca(self, problem):
+        """(4); ``problem``: why the OCA module cannot be compared, or None."""
+        say("(4) OCA mass_mailing_list_dynamic against a segment with a mailing list")
+        said = bool(problem)  # prepare_oca()'s problem was said at the start
+        problem = problem or self.install_oca_module()
+        if not problem:
+            try:
+                oca_first, oca_again, oca_size = self.measure_oca_list()
+            # the OCA module is not ours: whatever it raises, the comparison
+            # cannot run, and our own figures are still worth measuring
+            except Exception as exc:  # pylint: disable=broad-exception-caught
+                message = (str(exc).strip().splitlines() or [""])[0]
+                problem = f"the OCA module failed: {type(exc).__name__}: {message}"
+        if problem:
+            if not said:
+                say(f"  the OCA comparison cannot run: {problem}")
+            self.add("(4) OCA action_sync", None, note=f"not run: {problem}")
+        our_list = self.new_list(BENCH + "segment list")
         spec = {"name": BENCH + "list export", "domain": LIST_DOMAIN}
         seg_id = self.create_segment(spec, mailing_list_id=our_list)
         our_first, result = self.refresh([seg_id])
         our_again, _ = self.refresh([seg_id])
-        our_size = list_size(our_list)
+        our_size = self.list_size(our_list)
         share = result["members"] / max(1, self.sizes["traders"])
+        self.results["oca"] = {
+            "domain": LIST_DOMAIN,
+            "members": result["members"],
+            "ours_first_s": our_first,
+            "ours_again_s": our_again,
+            "our_contacts": our_size,
+        }
+        if problem:
+            self.results["oca"]["skipped"] = problem
+            self.add(
+                "    ours, segment + list: first refresh",
+                our_first,
+                our_size,
+                note=f"{share:.1%} of the traders",
+            )
+            self.add("    ours, segment + list: no-change refresh", our_again, our_size)
+            return
         self.add(
             "(4) OCA action_sync, first sync",
             oca_first,
@@ -631,18 +728,13 @@ class Bench:
         )
         if oca_size != our_size:
             say(f"  ! the lists differ: OCA {oca_size:,} contacts, ours {our_size:,}")
-        self.results["oca"] = {
-            "domain": LIST_DOMAIN,
-            "members": result["members"],
-            "oca_first_s": oca_first,
-            "oca_again_s": oca_again,
-            "ours_first_s": our_first,
-            "ours_again_s": our_again,
-            "first_ratio": first_x,
-            "again_ratio": again_x,
-            "oca_contacts": oca_size,
-            "our_contacts": our_size,
-        }
+        self.results["oca"].update(
+            oca_first_s=oca_first,
+            oca_again_s=oca_again,
+            first_ratio=first_x,
+            again_ratio=again_x,
+            oca_contacts=oca_size,
+        )
 
     # ------------------------------------------------------------------ profile
     def explain(self, seg_ids):
@@ -714,6 +806,9 @@ class Bench:
         self.python, self.addons_path = common.odoo_paths(
             "'make bench-segments' or 'scripts/fxcrm.sh bench segments'"
         )
+        oca_problem = self.prepare_oca()  # before Odoo loads any module
+        if oca_problem and not self.args.skip_oca:
+            say(f"the OCA comparison cannot run: {oca_problem}")
         common.configure_odoo(self.addons_path, self.data_dir)
         try:
             if self.args.reuse and common.database_exists(self.args.db):
@@ -729,7 +824,7 @@ class Bench:
             self.measure_twenty()
             self.measure_preview()
             if not self.args.skip_oca:
-                self.measure_oca()
+                self.measure_oca(oca_problem)
             missed = any(f.met is False for f in self.figures)
             if self.args.explain or missed:
                 slowest = max(self.results["twenty"], key=lambda r: r["first_s"] or 0)
@@ -744,6 +839,36 @@ class Bench:
         wall = time.perf_counter() - began
         say(f"wall time {wall:.0f} s (install and loading included)")
         self.save(wall)
+
+
+def oca_addons_folder():
+    """The folder the OCA module's wheel installed it into (the parent of
+    mass_mailing_list_dynamic/) and the wheel's version; None for what is
+    missing."""
+    try:
+        dist = importlib.metadata.distribution(OCA_DISTRIBUTION)
+    except importlib.metadata.PackageNotFoundError:
+        return None, None
+    for path in dist.files or ():
+        if path.parts[-2:] == (OCA_MODULE, "__manifest__.py"):
+            return Path(dist.locate_file(path)).resolve().parents[1], dist.version
+    return None, dist.version
+
+
+def pip_error(output):
+    """pip's error in one line: its first "ERROR:" line, or its last line."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line[6:].strip() for line in lines if line.lower().startswith("error:")]
+    return (errors or lines or ["no output"])[0 if errors else -1]
+
+
+def last_line(log):
+    """The last line of an Odoo log (the exception of a traceback)."""
+    try:
+        lines = log.read_text(encoding="utf-8").strip().splitlines()
+    except OSError:
+        return "no log"
+    return lines[-1].strip() if lines else "empty log"
 
 
 def parse_args(argv):
