@@ -48,7 +48,7 @@ class _Reader:
         self.nodes = 0
 
     # ------------------------------------------------------------------ entry
-    def read(self, node):
+    def visit(self, node):
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise DomainSyntaxError("the filter is too large")
@@ -67,13 +67,13 @@ class _Reader:
         raise DomainSyntaxError(f"the value {value!r} is not allowed in a filter")
 
     def _read_List(self, node):
-        return [self.read(elt) for elt in node.elts]
+        return [self.visit(elt) for elt in node.elts]
 
     def _read_Tuple(self, node):
-        return tuple(self.read(elt) for elt in node.elts)
+        return tuple(self.visit(elt) for elt in node.elts)
 
     def _read_UnaryOp(self, node):
-        value = self.read(node.operand)
+        value = self.visit(node.operand)
         if isinstance(node.op, ast.USub | ast.UAdd) and _is_number(value):
             return -value if isinstance(node.op, ast.USub) else value
         if isinstance(node.op, ast.USub) and isinstance(
@@ -89,7 +89,7 @@ class _Reader:
 
     # ------------------------------------------------------------------ dates
     def _read_BinOp(self, node):
-        left, right = self.read(node.left), self.read(node.right)
+        left, right = self.visit(node.left), self.visit(node.right)
         deltas = timedelta | relativedelta
         if (
             isinstance(node.op, ast.Add | ast.Sub)
@@ -147,7 +147,7 @@ class _Reader:
                 raise DomainSyntaxError(
                     f"{name}() accepts only {', '.join(keys)}; got {keyword.arg!r}"
                 )
-            value = self.read(keyword.value)
+            value = self.visit(keyword.value)
             if (
                 not isinstance(value, int)
                 or isinstance(value, bool)
@@ -162,7 +162,7 @@ class _Reader:
     def _time(self, node):
         if node.keywords or not 0 < len(node.args) <= 3:
             raise DomainSyntaxError("datetime.time() takes hour, minute, second")
-        parts = [self.read(arg) for arg in node.args]
+        parts = [self.visit(arg) for arg in node.args]
         if not all(isinstance(p, int) and not isinstance(p, bool) for p in parts):
             raise DomainSyntaxError("datetime.time() takes whole numbers")
         try:
@@ -175,7 +175,7 @@ class _Reader:
             raise DomainSyntaxError(
                 "datetime.datetime.combine() takes a date and a time"
             )
-        day, at = self.read(node.args[0]), self.read(node.args[1])
+        day, at = self.visit(node.args[0]), self.visit(node.args[1])
         if isinstance(day, datetime) or not isinstance(day, date):
             raise DomainSyntaxError("datetime.datetime.combine() needs a date first")
         if not isinstance(at, time):
@@ -184,7 +184,7 @@ class _Reader:
 
     def _to_utc(self, node):
         self._no_args(node, "to_utc")
-        value = self.read(node.func.value)
+        value = self.visit(node.func.value)
         if not isinstance(value, _Local):
             raise DomainSyntaxError(
                 "to_utc() applies to datetime.datetime.combine(...)"
@@ -198,10 +198,10 @@ class _Reader:
         return moved.replace(tzinfo=None)
 
     def _strftime(self, node):
-        value = self.read(node.func.value)
+        value = self.visit(node.func.value)
         if node.keywords or len(node.args) != 1:
             raise DomainSyntaxError("strftime() takes one format")
-        fmt = self.read(node.args[0])
+        fmt = self.visit(node.args[0])
         if fmt not in DATE_FORMATS:
             raise DomainSyntaxError(
                 f"strftime() accepts only {' or '.join(map(repr, DATE_FORMATS))}"
@@ -290,7 +290,7 @@ def parse_domain(text, *, today, tz=None, uid=None):
     except (RecursionError, MemoryError):
         raise DomainSyntaxError("the filter is nested too deeply") from None
     try:
-        domain = _Reader(today, tz, uid).read(tree.body)
+        domain = _Reader(today, tz, uid).visit(tree.body)
     except RecursionError:
         raise DomainSyntaxError("the filter is nested too deeply") from None
     if not isinstance(domain, list | tuple):

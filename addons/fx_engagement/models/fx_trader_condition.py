@@ -142,6 +142,8 @@ def _funded_no_trade(args):
     )
 
 
+# labels are lazy translations: module-level constants have no env yet
+# pylint: disable=prefer-env-translation
 KINDS = {
     "deposit_min": ConditionKind(
         _lt("Deposited at least X in the last N days"), ("amount", "days"), _deposited
@@ -172,6 +174,7 @@ KINDS = {
         _lt("Funded, no trade for N days"), ("days",), _funded_no_trade
     ),
 }
+# pylint: enable=prefer-env-translation
 SEGMENT_KINDS = (
     "deposit_min",
     "ftd_within",

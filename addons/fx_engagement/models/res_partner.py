@@ -31,16 +31,22 @@ TRADER_STAGES = [
 # Who may read and write the trader fields (see README, "Security"):
 # FX users and the integration read them (never plain employees or portal users);
 FX_READ = "fx_engagement.group_fx_user,fx_engagement.group_fx_integration"
-# the facts are computed from trading data and written by the system only;
-FX_SYSTEM_FIELDS = frozenset(
+# the facts come from trading data (the sync writes them in SQL); through the
+# ORM only FX managers may correct them;
+FX_MANAGER_FIELDS = frozenset(
     """fx_stage fx_kyc_status fx_stage_date fx_registration_date fx_last_login_date
     fx_account_count fx_ftd_date fx_ftd_amount fx_total_deposits fx_total_withdrawals
-    fx_net_deposits fx_last_deposit_date fx_deposits_30d fx_deposits_90d
-    fx_withdrawals_30d fx_withdrawals_90d fx_net_deposits_30d fx_net_deposits_90d
-    fx_total_bonus fx_revenue_total fx_ltv fx_is_funded fx_last_trade_date
-    fx_trade_count_30d fx_trade_count_90d fx_trade_count_total fx_volume_30d
-    fx_volume_90d fx_instrument_ids fx_strategy_ids fx_churn_risk fx_churn_factors
-    fx_segment_ids fx_stage_history_ids""".split()
+    fx_last_deposit_date fx_deposits_30d fx_deposits_90d fx_withdrawals_30d
+    fx_withdrawals_90d fx_net_deposits_30d fx_net_deposits_90d fx_total_bonus
+    fx_revenue_total fx_ltv fx_last_trade_date fx_trade_count_30d fx_trade_count_90d
+    fx_trade_count_total fx_volume_30d fx_volume_90d fx_instrument_ids
+    fx_strategy_ids""".split()
+)
+# the computed ones (scores, their explanation, Odoo computes, segment
+# membership, stage history) by nobody but the system;
+FX_SYSTEM_FIELDS = frozenset(
+    """fx_churn_risk fx_churn_factors fx_churn_explanation fx_net_deposits
+    fx_is_funded fx_age fx_currency_id fx_segment_ids fx_stage_history_ids""".split()
 )
 # the broker's client ID (the sync API's identity key) is given by FX users to a
 # contact that has none; changing an existing one is for FX managers and the
@@ -537,7 +543,7 @@ class ResPartner(models.Model):
                 [
                     name
                     for name, value in vals.items()
-                    if value or name not in FX_SYSTEM_FIELDS
+                    if value or name not in FX_SYSTEM_FIELDS | FX_MANAGER_FIELDS
                 ]
             )
         self._fx_check_client_refs(vals_list)
@@ -550,25 +556,29 @@ class ResPartner(models.Model):
         return super().write(vals)
 
     def _fx_check_write_access(self, fnames):
-        """Trader facts are written by the system only; an existing client ID
-        is changed by FX managers and the integration only."""
+        """Computed trader fields are written by the system only, trading facts
+        by the system and FX managers, an existing client ID by FX managers and
+        the integration (see README, "Security")."""
         if self.env.su:
             return
         fnames = set(fnames)
+        user = self.env.user
         refused = fnames & FX_SYSTEM_FIELDS
-        if fnames & FX_IDENTITY_FIELDS and not self.env.user.has_group(
-            "fx_engagement.group_fx_manager"
-        ):
-            if not self.env.user.has_group(
-                "fx_engagement.group_fx_integration"
-            ) and any(self.sudo().mapped("fx_client_ref")):
+        is_manager = user.has_group("fx_engagement.group_fx_manager")
+        if not is_manager:
+            refused |= fnames & FX_MANAGER_FIELDS
+            if (
+                fnames & FX_IDENTITY_FIELDS
+                and not user.has_group("fx_engagement.group_fx_integration")
+                and any(self.sudo().mapped("fx_client_ref"))
+            ):
                 refused |= fnames & FX_IDENTITY_FIELDS
         if refused:
             raise AccessError(
                 self.env._(
-                    "You may not change %(fields)s: trader facts are computed from "
-                    "the trading data, and a client ID is changed by FX managers "
-                    "only.",
+                    "You may not change %(fields)s: scores are computed by the "
+                    "system, trading facts come from the trading platform and are "
+                    "corrected by FX managers only, and so is a client ID.",
                     fields=", ".join(
                         self._fields[name].string for name in sorted(refused)
                     ),

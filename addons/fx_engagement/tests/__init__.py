@@ -8,3 +8,11 @@ from . import test_rpc_decode
 from . import test_validation_lib
 from . import test_sync_validation
 from . import test_fact_constraints
+from . import test_campaign_concurrency
+from . import test_campaign_safety
+from . import test_domain_literal
+from . import test_recompute_queue
+from . import test_security
+from . import test_segment_concurrency
+from . import test_segment_export
+from . import test_stage_tracking

@@ -288,7 +288,8 @@ class TestSecurityOverHttp(HttpCase):
         )
 
     def test_facts_written_by_the_system_only(self):
-        for user in (self.plain, self.fx_user, self.fx_manager, self.integration):
+        # trading facts: corrected by FX managers only
+        for user in (self.plain, self.fx_user, self.integration):
             with self.subTest(user=user.login):
                 partner = self.mine if user != self.plain else self.plain.partner_id
                 self.assertRefused(
@@ -299,6 +300,17 @@ class TestSecurityOverHttp(HttpCase):
                     [partner.id],
                     {"fx_total_deposits": 10**9},
                 )
+        # computed scores: by nobody but the system, FX managers included
+        for values in ({"fx_churn_risk": 0}, {"fx_net_deposits": 5}):
+            with self.subTest(values=values):
+                self.assertRefused(
+                    "may not change",
+                    self.fx_manager,
+                    "res.partner",
+                    "write",
+                    [self.mine.id],
+                    values,
+                )
         self.assertRefused(
             "may not change Churn Risk",
             self.fx_manager,
@@ -307,7 +319,17 @@ class TestSecurityOverHttp(HttpCase):
             [{"name": "Faked", "fx_is_trader": True, "fx_churn_risk": 99}],
         )
         self.mine.invalidate_recordset()
+        self.assertEqual(self.mine.fx_churn_risk, 40)
         self.assertEqual(self.mine.fx_total_deposits, 1000)
+        self.rpc(
+            self.fx_manager,
+            "res.partner",
+            "write",
+            [self.mine.id],
+            {"fx_total_deposits": 1200},
+        )
+        self.mine.invalidate_recordset()
+        self.assertEqual(self.mine.fx_total_deposits, 1200)
         self.assertFalse(self.env["res.partner"].search([("name", "=", "Faked")]))
         # the profile stays with staff, as before
         self.rpc(
