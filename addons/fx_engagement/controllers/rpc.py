@@ -8,7 +8,9 @@ handle, and every other call, goes through Odoo's own ``_xmlrpc`` unchanged.
 """
 
 import logging
+from xml.parsers.expat import ExpatError
 
+from odoo.exceptions import ValidationError
 from odoo.http import dispatch_rpc, request
 
 from odoo.addons.base.controllers.rpc import RPC, _check_request, dumps
@@ -32,4 +34,17 @@ class FxRPC(RPC):
             else:
                 _check_request()
                 return dumps((dispatch_rpc(service, method, params),))
+            try:
+                return super()._xmlrpc(service)
+            except ExpatError as exc:
+                # e.g. a NUL character, which XML 1.0 cannot carry: the API's
+                # error instead of the parser's traceback
+                raise ValidationError(
+                    request.env._(
+                        "The request is not well-formed XML (%(error)s); nothing "
+                        "was written. XML-RPC cannot carry control characters such "
+                        "as NUL: remove them from the records.",
+                        error=exc,
+                    )
+                ) from None
         return super()._xmlrpc(service)

@@ -905,7 +905,8 @@ class TestBadInputOverHttp(BadInputMixin, HttpCase):
 
     def test_nul_over_xmlrpc_is_refused_by_the_parser(self):
         """XML cannot carry a NUL (nor most control characters): the request is
-        refused before the API, with a fault, and nothing is written."""
+        refused before the API, with the API's error (no traceback), and nothing
+        is written."""
         before = self.counts()
         body = xmlrpc.client.dumps(
             (
@@ -926,5 +927,7 @@ class TestBadInputOverHttp(BadInputMixin, HttpCase):
         with self.assertRaises(xmlrpc.client.Fault) as ctx:
             xmlrpc.client.loads(response.content)
         self.assertIn("not well-formed (invalid token)", ctx.exception.faultString)
+        self.assertIn("control characters such as NUL", ctx.exception.faultString)
+        self.assertNotIn("Traceback", ctx.exception.faultString)
         self.assertNotIn("psycopg2", ctx.exception.faultString)
         self.assertEqual(self.counts(), before)
