@@ -9,6 +9,7 @@ from odoo.tools import SQL
 
 from ..lib.segment_graph import find_cycle, refresh_order
 from ..tools import parse_trader_filter, sync_mailing_list
+from .fx_segment_condition import PARAMETERS as CONDITION_PARAMETERS
 
 _logger = logging.getLogger(__name__)
 
@@ -131,14 +132,8 @@ class FxSegment(models.Model):
     @api.depends(
         "domain",
         "condition_ids",
-        "condition_ids.kind",
         "condition_ids.negate",
-        "condition_ids.amount",
-        "condition_ids.days",
-        "condition_ids.symbol",
-        "condition_ids.strategy_id",
-        "condition_ids.stage",
-        "condition_ids.other_segment_id",
+        *(f"condition_ids.{name}" for name in CONDITION_PARAMETERS),
     )
     def _compute_preview(self):
         for segment in self:
@@ -307,6 +302,51 @@ class FxSegment(models.Model):
         self.env.flush_all()
         # plans are simple and run once: JIT compilation costs more than it saves
         self.env.cr.execute("SET LOCAL jit = off")
+        entered, left = self._fx_write_membership(partner_ids, now)
+        [(members,)] = self.env.execute_query(
+            SQL(
+                "SELECT count(*) FROM fx_segment_res_partner_rel WHERE segment_id = %s",
+                self.id,
+            )
+        )
+        if entered or left:
+            if self.tag_id:
+                self._fx_sync_tag()
+            if self.mailing_list_id:
+                self._fx_sync_mailing_list()
+        duration = round(time.monotonic() - start, 3)
+        self.invalidate_recordset(["member_ids", "member_count"])
+        self.env["res.partner"].invalidate_model(["fx_segment_ids"])
+        self.env["fx.segment.membership"].invalidate_model()
+        result = {
+            "segment_id": self.id,
+            "entered": entered,
+            "left": left,
+            "members": members,
+        }
+        if partner_ids is not None and not self.is_broken:
+            # a refresh for the traders a push touched leaves the segment row alone:
+            # concurrent pushes would all write it and conflict
+            return result
+        values = {"is_broken": False, "last_error": False}
+        if partner_ids is None:
+            values.update(last_refresh_date=now, last_refresh_duration=duration)
+            self.env["fx.segment.refresh"].create(
+                {
+                    "segment_id": self.id,
+                    "date": now,
+                    "member_count": members,
+                    "entered": entered,
+                    "left": left,
+                    "duration": duration,
+                }
+            )
+        self.with_context(tracking_disable=True).write(values)
+        return result
+
+    def _fx_write_membership(self, partner_ids, now):
+        """One statement: the members now against the members before, writing
+        only the differences and their history; return (entered, left)."""
         scope = SQL("")
         if partner_ids is not None:
             scope = SQL("AND r.partner_id = ANY(%s)", list(partner_ids))
@@ -354,46 +394,7 @@ class FxSegment(models.Model):
                 now=now,
             )
         )
-        [(members,)] = self.env.execute_query(
-            SQL(
-                "SELECT count(*) FROM fx_segment_res_partner_rel WHERE segment_id = %s",
-                self.id,
-            )
-        )
-        if entered or left:
-            if self.tag_id:
-                self._fx_sync_tag()
-            if self.mailing_list_id:
-                self._fx_sync_mailing_list()
-        duration = round(time.monotonic() - start, 3)
-        self.invalidate_recordset(["member_ids", "member_count"])
-        self.env["res.partner"].invalidate_model(["fx_segment_ids"])
-        self.env["fx.segment.membership"].invalidate_model()
-        result = {
-            "segment_id": self.id,
-            "entered": entered,
-            "left": left,
-            "members": members,
-        }
-        if partner_ids is not None and not self.is_broken:
-            # a refresh for the traders a push touched leaves the segment row alone:
-            # concurrent pushes would all write it and conflict
-            return result
-        values = {"is_broken": False, "last_error": False}
-        if partner_ids is None:
-            values.update(last_refresh_date=now, last_refresh_duration=duration)
-            self.env["fx.segment.refresh"].create(
-                {
-                    "segment_id": self.id,
-                    "date": now,
-                    "member_count": members,
-                    "entered": entered,
-                    "left": left,
-                    "duration": duration,
-                }
-            )
-        self.with_context(tracking_disable=True).write(values)
-        return result
+        return entered, left
 
     def _fx_sync_tag(self):
         """The contact tag on exactly the members, through the ORM (one

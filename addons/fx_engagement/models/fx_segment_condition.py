@@ -4,6 +4,18 @@ from odoo.exceptions import ValidationError
 from .fx_trader_condition import ConditionArgs
 from .res_partner import TRADER_STAGES
 
+# the fields a condition's meaning depends on
+PARAMETERS = (
+    "kind",
+    "amount",
+    "days",
+    "symbol",
+    "strategy_id",
+    "risk",
+    "stage",
+    "other_segment_id",
+)
+
 
 class FxSegmentCondition(models.Model):
     _name = "fx.segment.condition"
@@ -41,17 +53,7 @@ class FxSegmentCondition(models.Model):
     def _selection_kind(self):
         return self.env["fx.trader.condition"]._fx_segment_kinds()
 
-    @api.depends(
-        "kind",
-        "negate",
-        "amount",
-        "days",
-        "symbol",
-        "strategy_id",
-        "risk",
-        "stage",
-        "other_segment_id",
-    )
+    @api.depends("negate", *PARAMETERS)
     def _compute_description(self):
         stages = dict(TRADER_STAGES)
         for cond in self:
@@ -90,16 +92,7 @@ class FxSegmentCondition(models.Model):
             text = texts.get(cond.kind, "")
             cond.description = self.env._("NOT %s", text) if cond.negate else text
 
-    @api.constrains(
-        "kind",
-        "amount",
-        "days",
-        "symbol",
-        "strategy_id",
-        "risk",
-        "stage",
-        "other_segment_id",
-    )
+    @api.constrains(*PARAMETERS)
     def _check_parameters(self):
         for cond in self:
             cond._fx_check()
