@@ -28,8 +28,25 @@ def _server_tz_field(code, label):
     )
 
 
+# settings where 0 means 0 (no cap, midnight, queue every push): Odoo deletes a
+# parameter saved as 0, which would bring the default back
+ZERO_IS_A_VALUE = (
+    "fx_cap_messages",
+    "fx_quiet_start",
+    "fx_quiet_end",
+    "fx_sync_inline_limit",
+)
+
+
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
+
+    def set_values(self):
+        super().set_values()
+        params = self.env["ir.config_parameter"].sudo()
+        for name in ZERO_IS_A_VALUE:
+            if not self[name]:
+                params.set_param(self._fields[name].config_parameter, "0")
 
     fx_dormant_days = fields.Integer(
         string="Dormant After (days)",

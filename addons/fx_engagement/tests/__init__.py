@@ -16,3 +16,4 @@ from . import test_security
 from . import test_segment_concurrency
 from . import test_segment_export
 from . import test_stage_tracking
+from . import test_settings
