@@ -154,6 +154,28 @@ class TestSecurityOverHttp(HttpCase):
                 )
                 self.assertIn("not valid", result["value"]["preview_error"])
                 self.assertEqual(result["value"]["preview_count"], 0)
+                # a campaign's form evaluates nothing on change either
+                self.rpc(
+                    self.fx_manager,
+                    "fx.campaign",
+                    "onchange",
+                    [],
+                    {"name": "Evil", "domain": text},
+                    ["domain"],
+                    {"domain": {}, "name": {}},
+                )
+            with self.subTest(kind=kind, how="json-rpc"):
+                answer = self.jsonrpc(
+                    self.fx_manager,
+                    "fx.segment",
+                    "create",
+                    [{"name": f"Evil {kind}", "domain": text}],
+                )
+                self.assertEqual(
+                    answer["error"]["data"]["name"],
+                    "odoo.exceptions.ValidationError",
+                )
+                self.assertIn("filter is not valid", answer["error"]["data"]["message"])
         self.assertEqual(
             counts,
             (
