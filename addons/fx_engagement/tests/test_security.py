@@ -66,15 +66,13 @@ class TestSecurityOverHttp(HttpCase):
         cls.admin_group = env.ref("base.group_system")
 
     # ------------------------------------------------------------------ helpers
+    def call(self, user, model, method, args):
+        """The arguments of ``execute_kw`` for ``user`` (password: login_pw)."""
+        return [self.env.cr.dbname, user.id, f"{user.login}_pw", model, method, args]
+
     def rpc(self, user, model, method, *args, **kw):
         return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname,
-            user.id,
-            f"{user.login}_pw",
-            model,
-            method,
-            list(args),
-            kw,
+            *self.call(user, model, method, list(args)), kw
         )
 
     def jsonrpc(self, user, model, method, *args):
@@ -84,14 +82,7 @@ class TestSecurityOverHttp(HttpCase):
             "params": {
                 "service": "object",
                 "method": "execute_kw",
-                "args": [
-                    self.env.cr.dbname,
-                    user.id,
-                    f"{user.login}_pw",
-                    model,
-                    method,
-                    list(args),
-                ],
+                "args": self.call(user, model, method, list(args)),
             },
         }
         response = self.url_open(
