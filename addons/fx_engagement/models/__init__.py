@@ -18,4 +18,7 @@ from . import res_config_settings
 from . import mailing_mailing
 from . import fx_campaign
 from . import fx_campaign_step
+from . import fx_campaign_variant
 from . import fx_campaign_participant
+from . import fx_campaign_log
+from . import fx_bonus_offer

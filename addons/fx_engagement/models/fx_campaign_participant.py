@@ -8,7 +8,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import json_recordset
+from .fx_trader_condition import ConditionArgs
 
 _logger = logging.getLogger(__name__)
 
@@ -311,13 +311,16 @@ class FxCampaignParticipant(models.Model):
             or not campaign.exit_on_segment_leave
         ):
             return self
+        in_segment = self.env["fx.trader.condition"]._fx_sql(
+            "segment", ConditionArgs(now=now, segment_id=campaign.segment_id.id)
+        )
         rows = self.env.execute_query(
             SQL(
-                "SELECT cp.id FROM fx_campaign_participant cp WHERE cp.id = ANY(%s) "
-                "AND NOT EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r "
-                "WHERE r.partner_id = cp.partner_id AND r.segment_id = %s)",
+                "SELECT cp.id FROM fx_campaign_participant cp "
+                "JOIN res_partner p ON p.id = cp.partner_id "
+                "WHERE cp.id = ANY(%s) AND NOT %s",
                 self.ids,
-                campaign.segment_id.id,
+                in_segment,
             )
         )
         gone = self.browse([row[0] for row in rows])
@@ -345,110 +348,3 @@ class FxCampaignParticipant(models.Model):
             return
         Log._fx_record(self, step, "done")
         self._fx_advance(step, now)
-
-
-class FxCampaignLog(models.Model):
-    _name = "fx.campaign.log"
-    _description = "Campaign Step History"
-    _order = "date desc, id desc"
-    _log_access = False
-
-    participant_id = fields.Many2one(
-        "fx.campaign.participant", required=True, index=True, ondelete="cascade"
-    )
-    campaign_id = fields.Many2one("fx.campaign", index=True, ondelete="cascade")
-    step_id = fields.Many2one("fx.campaign.step", ondelete="set null")
-    variant_id = fields.Many2one("fx.campaign.variant", ondelete="set null")
-    partner_id = fields.Many2one("res.partner", string="Trader", index=True)
-    mailing_id = fields.Many2one("mailing.mailing", ondelete="set null")
-    date = fields.Datetime(required=True)
-    result = fields.Selection(
-        [
-            ("sent", "Sent"),
-            ("done", "Done"),
-            ("skipped", "Skipped"),
-            ("deferred", "Deferred (quiet hours)"),
-            ("capped", "Capped"),
-            ("blocked", "Blocked (consent)"),
-            ("failed", "Failed"),
-        ],
-        required=True,
-    )
-    detail = fields.Char()
-    is_test = fields.Boolean()
-
-    @api.model
-    def _fx_record(
-        self, participants, step, result, detail=None, variant=None, mailing=None
-    ):
-        """One history line per participant, written set-based (a campaign step
-        may run for tens of thousands of traders at once)."""
-        if not participants:
-            return
-        count = len(participants)
-        rows = self.env.execute_query(
-            SQL(
-                "SELECT id, campaign_id, partner_id, is_test "
-                "FROM fx_campaign_participant WHERE id = ANY(%s)",
-                participants.ids,
-            )
-        )
-        columns = [
-            ("participant_id", "int4", [r[0] for r in rows]),
-            ("campaign_id", "int4", [r[1] for r in rows]),
-            ("partner_id", "int4", [r[2] for r in rows]),
-            ("is_test", "bool", [r[3] for r in rows]),
-            ("step_id", "int4", [step.id or None] * count),
-            ("variant_id", "int4", [variant.id if variant else None] * count),
-            ("mailing_id", "int4", [mailing.id if mailing else None] * count),
-            ("date", "timestamp", [fields.Datetime.now()] * count),
-            ("result", "varchar", [result] * count),
-            ("detail", "varchar", [detail] * count),
-        ]
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO fx_campaign_log (%s) SELECT %s FROM %s",
-                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
-                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
-                json_recordset(columns),
-            )
-        )
-        self.invalidate_model()
-        participants.invalidate_recordset(["log_ids"])
-
-
-class FxBonusOffer(models.Model):
-    _name = "fx.bonus.offer"
-    _description = "Bonus Offer"
-    _order = "id desc"
-
-    partner_id = fields.Many2one(
-        "res.partner", string="Trader", required=True, index=True, ondelete="cascade"
-    )
-    campaign_id = fields.Many2one("fx.campaign", index=True, ondelete="set null")
-    step_id = fields.Many2one("fx.campaign.step", ondelete="set null")
-    participant_id = fields.Many2one(
-        "fx.campaign.participant",
-        string="Journey",
-        ondelete="set null",
-        readonly=True,
-    )
-    amount = fields.Monetary(currency_field="currency_id")
-    currency_id = fields.Many2one(
-        "res.currency", default=lambda self: self.env.company.currency_id
-    )
-    description = fields.Char()
-    state = fields.Selection(
-        [("offered", "Offered"), ("claimed", "Claimed"), ("expired", "Expired")],
-        default="offered",
-        required=True,
-    )
-    is_test = fields.Boolean()
-
-    _sql_constraints = [
-        (
-            "participant_step_unique",
-            "UNIQUE(participant_id, step_id)",
-            "This journey already recorded a bonus offer at this step.",
-        ),
-    ]

@@ -4,11 +4,12 @@ from datetime import datetime, time, timedelta
 import psycopg2
 import pytz
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, ValidationError
+from odoo import Command, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, html2plaintext
 
 from ..tools import json_recordset
+from .fx_trader_condition import ConditionArgs
 
 _logger = logging.getLogger(__name__)
 
@@ -37,6 +38,14 @@ CONDITIONS = [
     ("no_trade", "No trade since entering"),
     ("in_segment", "Still in the campaign's segment"),
 ]
+# the step conditions that are trader conditions (docs/METRICS.md#step-conditions):
+# condition -> (kind in fx.trader.condition, negated); the window of each starts
+# at the participant's enrolment
+TRADER_CONDITIONS = {
+    "no_deposit": ("deposit_min", True),  # not: any deposit since entering
+    "no_trade": ("traded", True),  # not: a trade opened since entering
+    "in_segment": ("segment", False),  # member of the campaign's segment
+}
 
 
 class FxCampaignStep(models.Model):
@@ -215,66 +224,63 @@ class FxCampaignStep(models.Model):
         campaign.invalidate_recordset()
 
     def _fx_filter_condition(self, participants):
-        """The participants meeting the step's condition (set-based)."""
+        """The participants meeting the step's condition, set-based
+        (docs/METRICS.md#step-conditions): the e-mail conditions read the traces
+        of the previous e-mail, the others are trader conditions."""
         condition = self.condition
         if condition == "none":
             return participants
-        ids = participants.ids
-        if condition in ("not_opened", "not_clicked"):
-            previous = self.campaign_id.step_ids.filtered(
-                lambda s: s.sequence < self.sequence and s.action_type == "email"
-            ).sorted("sequence")[-1:]
-            if not previous:
-                return participants
-            mailings = (previous.mailing_id | previous.variant_ids.mailing_id).ids
-            column = SQL(
-                "open_datetime" if condition == "not_opened" else "links_click_datetime"
+        if condition in TRADER_CONDITIONS:
+            predicate = self._fx_trader_condition_sql(condition)
+        else:  # not_opened, not_clicked
+            predicate = self._fx_not_engaged_sql(condition)
+        if predicate is None:
+            return participants
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT cp.id FROM fx_campaign_participant cp "
+                "JOIN res_partner p ON p.id = cp.partner_id "
+                "WHERE cp.id = ANY(%s) AND %s",
+                participants.ids,
+                predicate,
             )
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT cp.id FROM fx_campaign_participant cp "
-                    "WHERE cp.id = ANY(%s) "
-                    "AND NOT EXISTS (SELECT 1 FROM mailing_trace t "
-                    "WHERE t.model = 'res.partner' AND t.res_id = cp.partner_id "
-                    "AND t.mass_mailing_id = ANY(%s) AND t.%s IS NOT NULL)",
-                    ids,
-                    mailings,
-                    column,
-                )
-            )
-        elif condition in ("no_deposit", "no_trade"):
-            table, column, extra = (
-                ("fx_funding", "date", SQL("AND f.kind = 'deposit'"))
-                if condition == "no_deposit"
-                else ("fx_trade", "open_time", SQL(""))
-            )
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT cp.id FROM fx_campaign_participant cp "
-                    "WHERE cp.id = ANY(%s) "
-                    "AND NOT EXISTS (SELECT 1 FROM %s f WHERE f.partner_id = "
-                    "cp.partner_id AND f.%s >= cp.enrolled_date %s)",
-                    ids,
-                    SQL.identifier(table),
-                    SQL.identifier(column),
-                    extra,
-                )
-            )
-        else:  # in_segment
-            segment = self.campaign_id.segment_id
-            if not segment:
-                return participants
-            rows = self.env.execute_query(
-                SQL(
-                    "SELECT cp.id FROM fx_campaign_participant cp "
-                    "WHERE cp.id = ANY(%s) "
-                    "AND EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r "
-                    "WHERE r.partner_id = cp.partner_id AND r.segment_id = %s)",
-                    ids,
-                    segment.id,
-                )
-            )
+        )
         return participants.browse([row[0] for row in rows])
+
+    def _fx_trader_condition_sql(self, condition):
+        """The step condition ``condition`` as a predicate on the trader ``p``
+        of the participant ``cp``, from the registry of trader conditions
+        (fx.trader.condition), its window starting at the participant's
+        enrolment; None when it holds for everyone (no segment)."""
+        code, negate = TRADER_CONDITIONS[condition]
+        segment = self.campaign_id.segment_id
+        if code == "segment" and not segment:
+            return None
+        args = ConditionArgs(
+            now=fields.Datetime.now(),
+            since=SQL("cp.enrolled_date"),
+            segment_id=segment.id,
+        )
+        predicate = self.env["fx.trader.condition"]._fx_sql(code, args)
+        return SQL("NOT %s", predicate) if negate else predicate
+
+    def _fx_not_engaged_sql(self, condition):
+        """Did not open / click the last e-mail step before this one (any of its
+        variants' mailings), as a predicate on ``cp``; None when there is no
+        earlier e-mail step."""
+        previous = self.campaign_id.step_ids.filtered(
+            lambda s: s.sequence < self.sequence and s.action_type == "email"
+        ).sorted("sequence")[-1:]
+        if not previous:
+            return None
+        column = {"not_opened": "open_datetime", "not_clicked": "links_click_datetime"}
+        return SQL(
+            "NOT EXISTS (SELECT 1 FROM mailing_trace t "
+            "WHERE t.model = 'res.partner' AND t.res_id = cp.partner_id "
+            "AND t.mass_mailing_id = ANY(%s) AND t.%s IS NOT NULL)",
+            (previous.mailing_id | previous.variant_ids.mailing_id).ids,
+            SQL.identifier(column[condition]),
+        )
 
     def _fx_send(self, participants, now):
         """Holdout, A/B, consent, quiet hours and cap, then one mass-mailing send
@@ -484,68 +490,86 @@ class FxCampaignStep(models.Model):
         return participants.browse([row[0] for row in rows])
 
     def _fx_run_action(self, participants):
-        """The non-message actions, for a whole batch at once."""
-        partners = participants.partner_id
-        action = self.action_type
-        if action == "activity":
-            activity_type = self.activity_type_id or self.env.ref(
-                "mail.mail_activity_data_todo"
-            )
-            deadline = fields.Date.context_today(self) + timedelta(
-                days=self.activity_days
-            )
-            model_id = self.env["ir.model"]._get_id("res.partner")
-            self.env["mail.activity"].create(
-                [
-                    {
-                        "res_model_id": model_id,
-                        "res_id": partner.id,
-                        "activity_type_id": activity_type.id,
-                        "summary": self.activity_summary or self.name,
-                        "date_deadline": deadline,
-                        "user_id": (partner.user_id or self.campaign_id.user_id).id,
-                    }
-                    for partner in partners
-                ]
-            )
-        elif action == "assign":
-            values = {}
-            if self.user_id:
-                values["user_id"] = self.user_id.id
-            if self.team_id:
-                values["team_id"] = self.team_id.id
-            partners.write(values)
-        elif action == "tag_add":
-            partners.write({"category_id": [(4, self.tag_id.id)]})
-        elif action == "tag_remove":
-            partners.write({"category_id": [(3, self.tag_id.id)]})
-        elif action == "opportunity":
-            self.env["crm.lead"].create(
-                [
-                    {
-                        "name": f"{self.name} - {partner.name}",
-                        "type": "opportunity",
-                        "partner_id": partner.id,
-                        "user_id": (partner.user_id or self.campaign_id.user_id).id,
-                        "campaign_id": self.campaign_id.utm_campaign_id.id,
-                    }
-                    for partner in partners
-                ]
-            )
-        elif action == "bonus":
-            self._fx_offer_bonus(participants)
-        elif action == "note":
-            body = self.note or self.name
-            for partner in partners:
-                partner.message_post(
-                    body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+        """Run the step's (non-message) action for a whole batch at once, by its
+        method ``_run_action_<type>`` (Odoo's dispatch of ir.actions.server): an
+        addon adding an action type adds its method."""
+        method = getattr(self, f"_run_action_{self.action_type}", None)
+        if method is None:
+            raise UserError(
+                self.env._(
+                    "Step %(step)s: the action %(action)s cannot run here.",
+                    step=self.name,
+                    action=self.action_type,
                 )
-        elif action == "server_action":
-            self.server_action_id.with_context(
-                active_model="res.partner",
-                active_ids=partners.ids,
-                active_id=partners[:1].id,
-            ).run()
+            )
+        return method(participants)
+
+    def _run_action_activity(self, participants):
+        """An activity for each trader, for their salesperson (or the owner)."""
+        activity_type = self.activity_type_id or self.env.ref(
+            "mail.mail_activity_data_todo"
+        )
+        deadline = fields.Date.context_today(self) + timedelta(days=self.activity_days)
+        model_id = self.env["ir.model"]._get_id("res.partner")
+        self.env["mail.activity"].create(
+            [
+                {
+                    "res_model_id": model_id,
+                    "res_id": partner.id,
+                    "activity_type_id": activity_type.id,
+                    "summary": self.activity_summary or self.name,
+                    "date_deadline": deadline,
+                    "user_id": (partner.user_id or self.campaign_id.user_id).id,
+                }
+                for partner in participants.partner_id
+            ]
+        )
+
+    def _run_action_assign(self, participants):
+        values = {}
+        if self.user_id:
+            values["user_id"] = self.user_id.id
+        if self.team_id:
+            values["team_id"] = self.team_id.id
+        participants.partner_id.write(values)
+
+    def _run_action_tag_add(self, participants):
+        participants.partner_id.write({"category_id": [Command.link(self.tag_id.id)]})
+
+    def _run_action_tag_remove(self, participants):
+        participants.partner_id.write({"category_id": [Command.unlink(self.tag_id.id)]})
+
+    def _run_action_opportunity(self, participants):
+        self.env["crm.lead"].create(
+            [
+                {
+                    "name": f"{self.name} - {partner.name}",
+                    "type": "opportunity",
+                    "partner_id": partner.id,
+                    "user_id": (partner.user_id or self.campaign_id.user_id).id,
+                    "campaign_id": self.campaign_id.utm_campaign_id.id,
+                }
+                for partner in participants.partner_id
+            ]
+        )
+
+    def _run_action_bonus(self, participants):
+        self._fx_offer_bonus(participants)
+
+    def _run_action_note(self, participants):
+        body = self.note or self.name
+        for partner in participants.partner_id:
+            partner.message_post(
+                body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+            )
+
+    def _run_action_server_action(self, participants):
+        partners = participants.partner_id
+        self.server_action_id.with_context(
+            active_model="res.partner",
+            active_ids=partners.ids,
+            active_id=partners[:1].id,
+        ).run()
 
     def _fx_offer_bonus(self, participants):
         """One bonus offer per journey and step, set-based: ON CONFLICT DO
@@ -600,47 +624,3 @@ def _error_text(exc):
         detail = str(inner).strip().splitlines()
         text = f"{text} ({type(inner).__name__}: {detail[-1] if detail else ''})"
     return text[:2000]
-
-
-class FxCampaignVariant(models.Model):
-    _name = "fx.campaign.variant"
-    _description = "Campaign A/B Variant"
-    _order = "sequence, id"
-
-    step_id = fields.Many2one(
-        "fx.campaign.step", required=True, index=True, ondelete="cascade"
-    )
-    campaign_id = fields.Many2one(related="step_id.campaign_id", store=True, index=True)
-    sequence = fields.Integer(default=10)
-    name = fields.Char(required=True, default="A")
-    split_pct = fields.Integer(string="Split (%)", default=50)
-    subject = fields.Char()
-    body = fields.Html()
-    mailing_id = fields.Many2one("mailing.mailing", string="Content", copy=False)
-
-    def init(self):
-        # step and variant mailings created before their filter was "nobody"
-        # (here: both tables exist once the variants' is created)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE mailing_mailing SET mailing_domain = %(nobody)s
-                 WHERE mailing_domain IS DISTINCT FROM %(nobody)s AND id IN (
-                       SELECT mailing_id FROM fx_campaign_step
-                        WHERE mailing_id IS NOT NULL
-                       UNION
-                       SELECT mailing_id FROM fx_campaign_variant
-                        WHERE mailing_id IS NOT NULL)
-                """,
-                nobody=NOBODY_DOMAIN,
-            )
-        )
-        return super().init()
-
-    @api.constrains("split_pct")
-    def _check_split(self):
-        for variant in self:
-            if not 0 < variant.split_pct <= 100:
-                raise ValidationError(
-                    self.env._("A variant's split must be between 1% and 100%.")
-                )
