@@ -1,6 +1,7 @@
 import logging
 import random
 from datetime import timedelta
+from functools import partial
 
 import psycopg2
 
@@ -8,8 +9,9 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
-from ..lib.stats import Variant, decide_winner
+from ..lib.stats import MIN_GROUP_AMOUNTS, DecisionStatus, Variant, decide_winner
 from ..tools import json_recordset, parse_trader_filter
+from .fx_trader_condition import ConditionArgs
 
 _logger = logging.getLogger(__name__)
 
@@ -34,8 +36,9 @@ EVENTS = [
     ("withdrawal", "Withdrawal request"),
     ("no_trade", "No trade for N days"),
     ("churn_risk", "Churn risk crossing a threshold"),
-    ("referral_converted", "Referral converted"),
 ]
+# other addons add the events they raise with _fx_trigger_event (selection_add;
+# e.g. fx_referrals: referral_converted)
 AB_METRICS = [
     ("open", "Open rate"),
     ("click", "Click rate"),
@@ -44,6 +47,82 @@ AB_METRICS = [
     ("first_trade", "First-trade conversion"),
     ("deposit_amount", "Attributed deposits"),
 ]
+
+
+# ---------------------------------------------------------------- trigger queries
+# Each returns the candidates of a trigger: ``id`` (trader) and ``arrival``
+# (see FxCampaign._fx_candidates_sql); ``since`` starts the arrival window,
+# ``start`` is the campaign's start (older facts never enrol).
+CLIENT_EVENT_KINDS = {
+    "registration": SQL("e.event_type = 'registration'"),
+    "kyc_approved": SQL("e.event_type = 'kyc' AND e.kyc_status = 'approved'"),
+}
+
+
+def _state_candidates(condition):
+    """Traders for whom ``condition`` (SQL on ``p``) holds now: no arrival."""
+    return SQL(
+        "SELECT p.id, NULL::timestamp AS arrival FROM res_partner p WHERE %s",
+        condition,
+    )
+
+
+def _segment_entries(segment_id, since):
+    return SQL(
+        "SELECT m.partner_id AS id, max(m.date_entered) AS arrival "
+        "FROM fx_segment_membership m "
+        "WHERE m.segment_id = %s AND m.date_entered >= %s "
+        "GROUP BY m.partner_id",
+        segment_id,
+        since,
+    )
+
+
+def _client_event_arrivals(event, since, start):
+    """Client events of the kind ``event`` (a KYC status changes on its row:
+    its write date is its arrival)."""
+    return SQL(
+        "SELECT e.partner_id AS id, max(e.write_date) AS arrival "
+        "FROM fx_client_event e "
+        "WHERE %s AND e.write_date >= %s AND e.date >= %s "
+        "GROUP BY e.partner_id",
+        CLIENT_EVENT_KINDS[event],
+        since,
+        start,
+    )
+
+
+def _first_deposit_arrivals(since, start):
+    """The trader's first deposit arrived in the window: none before it."""
+    return SQL(
+        """
+        SELECT f.partner_id AS id, min(f.create_date) AS arrival
+          FROM fx_funding f
+         WHERE f.kind = 'deposit' AND f.create_date >= %(since)s
+           AND f.partner_id IS NOT NULL
+           AND NOT EXISTS (SELECT 1 FROM fx_funding o
+                            WHERE o.partner_id = f.partner_id
+                              AND o.kind = 'deposit'
+                              AND o.create_date < %(since)s)
+         GROUP BY f.partner_id
+        HAVING min(f.date) >= %(start)s
+        """,
+        since=since,
+        start=start,
+    )
+
+
+def _funding_arrivals(kind, since, start):
+    """Fundings of ``kind`` (deposit, withdrawal) that arrived in the window."""
+    return SQL(
+        "SELECT f.partner_id AS id, max(f.create_date) AS arrival "
+        "FROM fx_funding f WHERE f.kind = %s AND f.create_date >= %s "
+        "AND f.date >= %s AND f.partner_id IS NOT NULL "
+        "GROUP BY f.partner_id",
+        kind,
+        since,
+        start,
+    )
 
 
 class FxCampaign(models.Model):
@@ -217,7 +296,9 @@ class FxCampaign(models.Model):
                 campaign.bonus_cost,
             ) = values
 
-    @api.constrains("holdout_pct", "ab_test_pct", "ab_confidence", "goal_days")
+    @api.constrains(
+        "holdout_pct", "ab_test_pct", "ab_confidence", "ab_min_sample", "goal_days"
+    )
     def _check_settings(self):
         for campaign in self:
             if not 0 <= campaign.holdout_pct < 100:
@@ -231,6 +312,15 @@ class FxCampaign(models.Model):
             if not 50 <= campaign.ab_confidence < 100:
                 raise ValidationError(
                     self.env._("The confidence must be between 50% and 99.9%.")
+                )
+            if campaign.ab_min_sample < MIN_GROUP_AMOUNTS:
+                raise ValidationError(
+                    self.env._(
+                        "The minimum sample per variant must be at least %s: the "
+                        "test on attributed deposits compares variances, which "
+                        "need two participants per variant.",
+                        MIN_GROUP_AMOUNTS,
+                    )
                 )
             if campaign.goal_days < 1:
                 raise ValidationError(self.env._("The goal window must be positive."))
@@ -323,10 +413,11 @@ class FxCampaign(models.Model):
         conditions = [SQL("p.fx_is_trader"), SQL("p.active")]
         if self.segment_id:
             conditions.append(
-                SQL(
-                    "EXISTS (SELECT 1 FROM fx_segment_res_partner_rel r "
-                    "WHERE r.partner_id = p.id AND r.segment_id = %s)",
-                    self.segment_id.id,
+                self.env["fx.trader.condition"]._fx_sql(
+                    "segment",
+                    ConditionArgs(
+                        now=fields.Datetime.now(), segment_id=self.segment_id.id
+                    ),
                 )
             )
         domain = self._fx_domain()
@@ -346,7 +437,8 @@ class FxCampaign(models.Model):
 
     def _fx_candidates_sql(self, now):
         """SQL selecting ``id`` (trader) and ``arrival`` for the traders the
-        trigger brings in now.
+        trigger brings in now (docs/METRICS.md#campaign-triggers), or None for
+        events other modules raise (see :meth:`_fx_trigger_event`).
 
         Event and segment triggers select by *arrival* (when the fact reached
         Odoo: its create date, or write date for a KYC status that changes on
@@ -356,83 +448,53 @@ class FxCampaign(models.Model):
         skips traders who entered at or after it (the overlap of two windows
         never enrols twice). Facts dated before the campaign's start never
         enrol (a history backfill does not flood a running campaign). State
-        triggers (no trade, churn risk, once, recurring) have no arrival.
+        triggers (once, recurring, and the trader conditions: no trade, churn
+        risk) have no arrival.
         """
         self.ensure_one()
-        since = self._fx_arrival_since(now)
-        start = self.start_date or since
         if self.is_test or self.trigger_type in ("once", "recurring"):
-            return SQL(
-                "SELECT p.id, NULL::timestamp AS arrival FROM res_partner p "
-                "WHERE TRUE"
-            )
+            return _state_candidates(SQL("TRUE"))
+        since = self._fx_arrival_since(now)
         if self.trigger_type == "segment_enter":
-            return SQL(
-                "SELECT m.partner_id AS id, max(m.date_entered) AS arrival "
-                "FROM fx_segment_membership m "
-                "WHERE m.segment_id = %s AND m.date_entered >= %s "
-                "GROUP BY m.partner_id",
-                self.segment_id.id,
-                since,
+            return _segment_entries(self.segment_id.id, since)
+        condition = self._fx_condition_triggers().get(self.event_type)
+        if condition:
+            code, args = condition(self, now)
+            return _state_candidates(
+                self.env["fx.trader.condition"]._fx_sql(code, args)
             )
-        event = self.event_type
-        if event in ("registration", "kyc_approved"):
-            kind = (
-                SQL("e.event_type = 'registration'")
-                if event == "registration"
-                else SQL("e.event_type = 'kyc' AND e.kyc_status = 'approved'")
-            )
-            return SQL(
-                "SELECT e.partner_id AS id, max(e.write_date) AS arrival "
-                "FROM fx_client_event e "
-                "WHERE %s AND e.write_date >= %s AND e.date >= %s "
-                "GROUP BY e.partner_id",
-                kind,
-                since,
-                start,
-            )
-        if event == "ftd":
-            # the trader's first deposit arrived in the window: none before it
-            return SQL(
-                """
-                SELECT f.partner_id AS id, min(f.create_date) AS arrival
-                  FROM fx_funding f
-                 WHERE f.kind = 'deposit' AND f.create_date >= %(since)s
-                   AND f.partner_id IS NOT NULL
-                   AND NOT EXISTS (SELECT 1 FROM fx_funding o
-                                    WHERE o.partner_id = f.partner_id
-                                      AND o.kind = 'deposit'
-                                      AND o.create_date < %(since)s)
-                 GROUP BY f.partner_id
-                HAVING min(f.date) >= %(start)s
-                """,
-                since=since,
-                start=start,
-            )
-        if event in ("deposit", "withdrawal"):
-            return SQL(
-                "SELECT f.partner_id AS id, max(f.create_date) AS arrival "
-                "FROM fx_funding f WHERE f.kind = %s AND f.create_date >= %s "
-                "AND f.date >= %s AND f.partner_id IS NOT NULL "
-                "GROUP BY f.partner_id",
-                event,
-                since,
-                start,
-            )
-        if event == "no_trade":
-            return SQL(
-                "SELECT id, NULL::timestamp AS arrival FROM res_partner "
-                "WHERE fx_is_funded AND coalesce(fx_last_trade_date, fx_ftd_date) < %s",
-                now - timedelta(days=self.event_days),
-            )
-        if event == "churn_risk":
-            return SQL(
-                "SELECT id, NULL::timestamp AS arrival FROM res_partner "
-                "WHERE fx_churn_risk >= %s",
-                self.event_threshold,
-            )
-        # referral_converted and other pushed events: see enrol_partners()
+        arrivals = self._fx_arrival_triggers().get(self.event_type)
+        if arrivals:
+            return arrivals(since, self.start_date or since)
         return None
+
+    @api.model
+    def _fx_condition_triggers(self):
+        """The event triggers that are trader conditions (fx.trader.condition):
+        {event: f(campaign, now) -> (condition kind, ConditionArgs)}; whoever
+        holds at a run may enter. An addon adds its own by extending this."""
+        return {
+            "no_trade": lambda campaign, now: (
+                "funded_no_trade",
+                ConditionArgs(now=now, days=campaign.event_days),
+            ),
+            "churn_risk": lambda campaign, now: (
+                "churn_risk",
+                ConditionArgs(now=now, risk=campaign.event_threshold),
+            ),
+        }
+
+    @api.model
+    def _fx_arrival_triggers(self):
+        """The event triggers that enrol by arrival: {event: f(since, start) ->
+        candidates SQL}. An addon adds its own by extending this."""
+        return {
+            "registration": partial(_client_event_arrivals, "registration"),
+            "kyc_approved": partial(_client_event_arrivals, "kyc_approved"),
+            "ftd": _first_deposit_arrivals,
+            "deposit": partial(_funding_arrivals, "deposit"),
+            "withdrawal": partial(_funding_arrivals, "withdrawal"),
+        }
 
     def _fx_due_for_enrolment(self, now):
         self.ensure_one()
@@ -753,8 +815,13 @@ class FxCampaign(models.Model):
             ):
                 continue
             decision = campaign._fx_ab_decision()
-            if decision.winner is None and decision.reason.startswith("not enough"):
-                campaign.ab_result = decision.reason
+            if decision.status == DecisionStatus.NOT_ENOUGH_DATA:
+                # judged again at the next run
+                campaign.ab_result = self.env._(
+                    "not enough participants yet (%(smallest)s < %(minimum)s)",
+                    smallest=decision.smallest,
+                    minimum=decision.minimum,
+                )
                 continue
             winner = self.env["fx.campaign.variant"].browse(decision.winner)
             campaign.write(

@@ -10,6 +10,7 @@ from . import test_sync_validation
 from . import test_fact_constraints
 from . import test_campaign_concurrency
 from . import test_campaign_safety
+from . import test_campaign_conditions
 from . import test_domain_literal
 from . import test_recompute_queue
 from . import test_security

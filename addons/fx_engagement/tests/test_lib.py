@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from odoo.addons.fx_engagement.lib.churn import churn_risk
 from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
 from odoo.addons.fx_engagement.lib.stats import (
+    DecisionStatus,
     Variant,
     decide_winner,
     two_proportion_z_test,
+    welch_z_test,
 )
 from odoo.addons.fx_engagement.lib.validation import (
     BatchError,
@@ -289,20 +291,29 @@ class TestStats(unittest.TestCase):
         self.assertEqual(decision.winner, "B")
         self.assertAlmostEqual(decision.p_value, 0.03548, places=4)
         self.assertEqual(decision.reason, "significant at 95%")
+        self.assertEqual(decision.status, DecisionStatus.WINNER)
+        self.assertEqual(decision.status, "winner")
+        self.assertTrue(decision.decided)
         # at 99% the same data is not enough
         decision = decide_winner(
             [Variant("A", 1000, 100), Variant("B", 1000, 130)], confidence=0.99
         )
         self.assertIsNone(decision.winner)
         self.assertEqual(decision.reason, "no significant difference")
+        self.assertEqual(decision.status, DecisionStatus.NOT_SIGNIFICANT)
+        self.assertTrue(decision.decided)
 
     def test_tie_and_small_samples_stay_undecided(self):
         tie = decide_winner([Variant("A", 500, 50), Variant("B", 500, 52)])
         self.assertIsNone(tie.winner)
         self.assertEqual(tie.reason, "no significant difference")
+        self.assertEqual(tie.status, "not_significant")
         small = decide_winner([Variant("A", 40, 0), Variant("B", 500, 400)])
         self.assertIsNone(small.winner)
         self.assertEqual(small.reason, "not enough participants yet (40 < 100)")
+        self.assertEqual(small.status, DecisionStatus.NOT_ENOUGH_DATA)
+        self.assertFalse(small.decided)
+        self.assertEqual((small.smallest, small.minimum), (40, 100))
 
     def test_three_variants_best_must_beat_all(self):
         # C beats A clearly but not B
@@ -310,6 +321,7 @@ class TestStats(unittest.TestCase):
             [Variant("A", 1000, 100), Variant("B", 1000, 140), Variant("C", 1000, 150)]
         )
         self.assertIsNone(decision.winner)
+        self.assertEqual(decision.status, DecisionStatus.NOT_SIGNIFICANT)
 
     def test_amounts(self):
         # deposits per participant: A mean 10 (sd 30), B mean 20 (sd 30), n=400
@@ -319,3 +331,36 @@ class TestStats(unittest.TestCase):
         # se = sqrt(900/400 * 2) = 2.1213; z = 4.714
         self.assertEqual(decision.winner, "B")
         self.assertLess(decision.p_value, 0.0001)
+        self.assertEqual(decision.status, DecisionStatus.WINNER)
+
+    def test_one_variant_is_decided_without_winner(self):
+        decision = decide_winner([Variant("A", 500, 50)])
+        self.assertIsNone(decision.winner)
+        self.assertEqual(decision.p_value, 1.0)
+        self.assertEqual(decision.status, DecisionStatus.TOO_FEW_VARIANTS)
+        self.assertTrue(decision.decided)
+
+    def test_amounts_one_participant_waits_instead_of_raising(self):
+        # the test of means needs two participants per group: with a minimum
+        # sample of 1 (or 0) a variant of one is "not enough data", not an error
+        with self.assertRaises(ValueError):
+            welch_z_test(10.0, 0.0, 1, 20.0, 0.0, 5)
+        one = Variant("A", 1, 100.0, 100.0**2)
+        five = Variant("B", 5, 500.0, 5 * 100.0**2)
+        for min_sample in (-1, 0, 1):
+            decision = decide_winner([one, five], min_sample=min_sample, amounts=True)
+            self.assertIsNone(decision.winner)
+            self.assertEqual(decision.status, DecisionStatus.NOT_ENOUGH_DATA)
+            self.assertEqual(decision.reason, "not enough participants yet (1 < 2)")
+            self.assertEqual((decision.smallest, decision.minimum), (1, 2))
+        # two each is enough: means 50 and 150 (sd 50), se = sqrt(2500/2 * 2) = 50,
+        # z = 2, p = 0.0455
+        a = Variant("A", 2, 100.0, 0.0**2 + 100.0**2)
+        b = Variant("B", 2, 300.0, 100.0**2 + 200.0**2)
+        decision = decide_winner([a, b], min_sample=1, amounts=True)
+        self.assertEqual(decision.winner, "B")
+        self.assertAlmostEqual(decision.p_value, 0.0455, places=4)
+        # rates need one participant per group: a minimum of 0 still decides
+        decision = decide_winner([Variant("A", 1, 0), Variant("B", 1, 1)], min_sample=0)
+        self.assertEqual(decision.status, DecisionStatus.NOT_SIGNIFICANT)
+        self.assertEqual(decision.reason, "no significant difference")

@@ -1,1 +1,2 @@
 from . import test_referral_codes
+from . import test_campaign_trigger
