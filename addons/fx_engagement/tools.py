@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from odoo import fields
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, float_round
 
 from .lib.domain_literal import DomainSyntaxError, parse_domain
 
@@ -15,6 +15,7 @@ from .lib.domain_literal import DomainSyntaxError, parse_domain
 PG_TYPES = {
     "int4": "int4",
     "varchar": "varchar",
+    "text": "text",
     "float8": "float8",
     "numeric": "numeric",
     "timestamp": "timestamp",
@@ -22,6 +23,15 @@ PG_TYPES = {
     "bool": "bool",
     "jsonb": "jsonb",
 }
+
+
+def column_type(model, name):
+    """The PostgreSQL type of ``model``'s column ``name``, as its ORM field
+    declares it (``id``: int4). Set-based writes type their JSON recordsets
+    with it, so a column is never declared twice."""
+    if name == "id":
+        return "int4"
+    return model._fields[name].column_type[0]
 
 
 def _default(value):
@@ -54,10 +64,35 @@ def json_recordset(columns, alias="s"):
     )
 
 
+def model_recordset(model, columns, alias="s"):
+    """:func:`json_recordset` of ``columns``, a list of (name, values) of
+    ``model``'s columns, typed by :func:`column_type`."""
+    return json_recordset(
+        [(name, column_type(model, name), values) for name, values in columns], alias
+    )
+
+
+def json_rows(rows, columns, alias="s"):
+    """``json_to_recordset(...) AS alias(key type, ...)`` reading ``rows``, a
+    list of dicts: ``columns`` is a list of (key, PostgreSQL type); only those
+    keys are sent. As :func:`json_recordset`, for batches held as records
+    rather than as columns."""
+    keys = [key for key, _kind in columns]
+    return SQL(
+        "json_to_recordset(%s::json) AS %s(%s)",
+        json.dumps([{key: row[key] for key in keys} for row in rows], default=_default),
+        SQL.identifier(alias),
+        SQL(", ").join(
+            SQL("%s %s", SQL.identifier(key), SQL(PG_TYPES[kind]))
+            for key, kind in columns
+        ),
+    )
+
+
 def insert_missing(model, key, columns):
-    """Insert the rows of ``columns`` (as for :func:`json_recordset`) into
-    ``model``'s table unless their ``key`` value exists; return ``{key: id}`` of
-    the rows inserted.
+    """Insert the rows of ``columns`` (as for :func:`model_recordset`: (name,
+    values) of ``model``'s columns) into ``model``'s table unless their ``key``
+    value exists; return ``{key: id}`` of the rows inserted.
 
     ``INSERT ... ON CONFLICT DO NOTHING``: two pushes introducing the same new
     symbol at the same time never fail on the unique constraint; under Odoo's
@@ -65,10 +100,10 @@ def insert_missing(model, key, columns):
     retries, and the retry finds the row. Only for simple reference records (no
     defaults, computes or translations beyond what ``columns`` holds).
     """
-    if not columns[0][2]:
+    if not columns[0][1]:
         return {}
     env = model.env
-    names = SQL(", ").join(SQL.identifier(name) for name, _kind, _values in columns)
+    names = SQL(", ").join(SQL.identifier(name) for name, _values in columns)
     now = fields.Datetime.now()
     rows = env.execute_query(
         SQL(
@@ -83,12 +118,103 @@ def insert_missing(model, key, columns):
             names=names,
             uid=env.uid,
             now=now,
-            rows=json_recordset(columns),
+            rows=model_recordset(model, columns),
             key=SQL.identifier(key),
         )
     )
     model.invalidate_model()
     return dict(rows)
+
+
+# ------------------------------------------------------------ company currency
+class CompanyConversion:
+    """The one conversion of amounts into their company's currency
+    (docs/METRICS.md#company-currency-conversion), used by the sync API and by
+    the ORM computes alike.
+
+    Built once for a batch of keys ``(currency_id, company_id, day)``:
+    ``missing`` holds the keys whose currency has no rate on or before the day,
+    of the company's root company or shared (such an amount is refused, never
+    converted at a guess; the company currency needs no rate);
+    ``convert(amount, key)`` gives the amount in the company currency.
+    """
+
+    def __init__(self, env, keys):
+        keys = set(keys)
+        companies = env["res.company"].sudo().browse({key[1] for key in keys})
+        self.companies = companies
+        own = {company.id: company.currency_id for company in companies}
+        self._rounding = {company.id: own[company.id].rounding for company in companies}
+        foreign = {key for key in keys if key[0] != own[key[1]].id}
+        self.missing = self._without_rate(env, companies, foreign)
+        Currency = env["res.currency"].sudo()
+        self._rates = {key: 1.0 for key in keys - foreign}
+        for key in foreign - self.missing:
+            currency_id, company_id, day = key
+            company = companies.browse(company_id)
+            self._rates[key] = Currency._get_conversion_rate(
+                Currency.browse(currency_id), own[company_id], company, day
+            )
+
+    @staticmethod
+    def _without_rate(env, companies, keys):
+        if not keys:
+            return set()
+        roots = {company.id: company.root_id.id for company in companies}
+        currency_ids, company_ids, days = zip(*keys, strict=True)
+        return set(
+            env.execute_query(
+                SQL(
+                    """
+                    SELECT k.currency_id, k.company_id, k.day
+                      FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::date[])
+                           AS k(currency_id, company_id, root_id, day)
+                     WHERE NOT EXISTS (
+                           SELECT 1 FROM res_currency_rate r
+                            WHERE r.currency_id = k.currency_id AND r.name <= k.day
+                              AND (r.company_id IS NULL OR r.company_id = k.root_id))
+                    """,
+                    list(currency_ids),
+                    list(company_ids),
+                    [roots[c] for c in company_ids],
+                    list(days),
+                )
+            )
+        )
+
+    def convert(self, amount, key):
+        """``amount * rate``, rounded half-up to the company currency's rounding
+        (``res.currency.rounding``, e.g. 0.01 USD, 1 JPY): the precision at
+        which Odoo keeps money, whichever path writes the amount."""
+        return float_round(
+            amount * self._rates[key], precision_rounding=self._rounding[key[1]]
+        )
+
+    def describe_missing(self, key):
+        """(currency name, day, company name) of a key without a rate."""
+        currency = self.companies.env["res.currency"].sudo().browse(key[0])
+        return currency.name, key[2], self.companies.browse(key[1]).name
+
+
+def check_rates(records):
+    """Refuse ``records`` (fundings, trades) whose amount cannot be converted:
+    their currency has no rate on or before their day in their company
+    (``_fx_conversion_key``). The sync API refuses such rows the same way."""
+    keys = {record: record._fx_conversion_key() for record in records}
+    conversion = CompanyConversion(records.env, filter(None, keys.values()))
+    for record, key in keys.items():
+        if key in conversion.missing:
+            currency, day, company = conversion.describe_missing(key)
+            raise ValidationError(
+                records.env._(
+                    "%(record)s: no exchange rate for %(currency)s on %(day)s or "
+                    "before in company %(company)s; add one to the currency first.",
+                    record=record.display_name,
+                    currency=currency,
+                    day=day,
+                    company=company,
+                )
+            )
 
 
 # --------------------------------------------------------------------- filters

@@ -327,6 +327,23 @@ def _fast_checker(spec, latest):
     return slow
 
 
+def _check_envelope(records, max_records):
+    """The batch itself: a list, of at most ``max_records`` records."""
+    if not isinstance(records, list | tuple):
+        raise BatchError([(None, "records", "expected a list of records")])
+    if len(records) > max_records:
+        raise BatchError(
+            [
+                (
+                    None,
+                    "records",
+                    f"{len(records)} records in one call, the limit is {max_records}: "
+                    "split the batch",
+                )
+            ]
+        )
+
+
 def validate_batch(
     records,
     schema,
@@ -348,19 +365,7 @@ def validate_batch(
     or None to refuse it (``record`` holds the fields checked so far, in the
     schema's order).
     """
-    if not isinstance(records, list | tuple):
-        raise BatchError([(None, "records", "expected a list of records")])
-    if len(records) > max_records:
-        raise BatchError(
-            [
-                (
-                    None,
-                    "records",
-                    f"{len(records)} records in one call, the limit is {max_records}: "
-                    "split the batch",
-                )
-            ]
-        )
+    _check_envelope(records, max_records)
     latest = now + max_future
     errors = []
     cleaned = []

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import CompanyConversion, check_rates
+
 FUNDING_KINDS = [
     ("deposit", "Deposit"),
     ("withdrawal", "Withdrawal"),
@@ -103,17 +105,28 @@ class FxFunding(models.Model):
         )
         return super().init()
 
+    def _fx_conversion_key(self):
+        """(currency_id, company_id, day) of the conversion of ``amount``, or
+        None while the currency or the date is missing."""
+        if not (self.currency_id and self.date):
+            return None
+        company = self.company_id or self.env.company
+        return (self.currency_id.id, company.id, self.date.date())
+
     @api.depends("amount", "currency_id", "date", "company_id")
     def _compute_amount_company(self):
-        for funding in self:
-            company = funding.company_id or self.env.company
-            if funding.currency_id and funding.date:
-                funding.amount_company = funding.currency_id._convert(
-                    funding.amount,
-                    company.currency_id,
-                    company,
-                    funding.date.date(),
-                    round=False,
-                )
-            else:
+        """The one conversion (docs/METRICS.md#company-currency-conversion), as
+        the sync API's."""
+        keys = {funding: funding._fx_conversion_key() for funding in self}
+        conversion = CompanyConversion(self.env, filter(None, keys.values()))
+        for funding, key in keys.items():
+            if key is None:
                 funding.amount_company = funding.amount
+            elif key in conversion.missing:
+                funding.amount_company = 0.0  # refused on save: _check_rate
+            else:
+                funding.amount_company = conversion.convert(funding.amount, key)
+
+    @api.constrains("currency_id", "date", "company_id")
+    def _check_rate(self):
+        check_rates(self)

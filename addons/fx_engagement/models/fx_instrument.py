@@ -75,9 +75,9 @@ class FxInstrument(models.Model):
         missing = sorted(symbols - set(found))
         if missing:
             columns = [
-                ("name", "varchar", missing),
-                ("asset_class", "varchar", [guess_asset_class(s) for s in missing]),
-                ("active", "bool", [True] * len(missing)),
+                ("name", missing),
+                ("asset_class", [guess_asset_class(s) for s in missing]),
+                ("active", [True] * len(missing)),
             ]
             found.update(insert_missing(self, "name", columns))
         return found

@@ -40,9 +40,9 @@ class FxStrategy(models.Model):
         if missing:
             names = [{"en_US": c.replace("_", " ").title()} for c in missing]
             columns = [
-                ("code", "varchar", missing),
-                ("name", "jsonb", names),
-                ("active", "bool", [True] * len(missing)),
+                ("code", missing),
+                ("name", names),
+                ("active", [True] * len(missing)),
             ]
             found.update(insert_missing(self, "code", columns))
         return found

@@ -1,9 +1,11 @@
 """The integration API: the trading platform, registration site, KYC provider and
 payment systems push facts here over XML-RPC / JSON-RPC (``execute_kw``).
 
-Each ``push_*`` method validates the whole batch first (nothing is written when a
-record is wrong; the error names the record's index, the key and the reason),
-then upserts set-based (one ``INSERT ... ON CONFLICT`` per table), then
+Each ``push_*`` method is a declaration (:class:`Push`, in ``PUSHES``) run by
+one pipeline, ``FxSync._push``: it validates the whole batch first and resolves
+what the records name (nothing is written when a record is wrong; the error
+names the record's index, the key and the reason), then upserts set-based (one
+``INSERT ... ON CONFLICT`` per table, column types from the ORM fields), then
 recomputes the facts of the traders it touched, once.
 
 Keys are isolated per company: a push never takes over an account, a funding
@@ -12,6 +14,8 @@ event or a contact of another company, nor an internal user's contact.
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import pytz
 
@@ -20,7 +24,7 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.validation import BatchError, Field, format_errors, validate_batch
-from ..tools import json_recordset
+from ..tools import CompanyConversion, column_type, json_rows
 from .fx_trading_account import PLATFORMS
 
 _logger = logging.getLogger(__name__)
@@ -48,7 +52,7 @@ ACCOUNT_SCHEMA = {
     "name": Field("str", max_len=128),
     "type": Field("enum", choices=("live", "demo"), default="live"),
     "currency": Field("str", required=True, max_len=3, upper=True),
-    "leverage": Field("int", min_value=1),
+    "leverage": Field("int", min_value=1, default=0),
     "balance": Field("float", default=0.0),
     "equity": Field("float", default=0.0),
     "credit": Field("float", min_value=0, default=0.0),
@@ -102,12 +106,210 @@ EVENT_SCHEMA = {
         "enum", choices=("pending", "approved", "rejected"), lower=True
     ),
     "reason": Field("str", max_len=256, multiline=True),
+    # accepted and passed to the registration hook (FxSync._on_registrations);
+    # stored by fx_referrals, which sets Referred By from it
     "referral_code": Field("str", max_len=32),
 }
 
 
 def _account_key(record):
     return (record["platform"], record["server"], record["login"])
+
+
+def columns(*names, **renamed):
+    """A push's columns, ``{table column: key of the validated row}``: ``names``
+    are both, ``renamed`` maps a column to the API's name (``date="at"``)."""
+    return {**{name: name for name in names}, **renamed}
+
+
+# which traders a push refreshes (see Push.refresh)
+WRITTEN = "written"
+BATCH = "batch"
+
+
+@dataclass(frozen=True)
+class Push:
+    """One push method of the API, declared; ``fx.sync._push`` runs them all
+    the same way:
+
+    1. validate the batch against ``schema`` (``lib/validation.py``); ``key``
+       is a record's identity (two records with one key in a batch are
+       refused);
+    2. ``resolve``: stages of fx.sync methods ``(rows, errors)`` that look up
+       what the rows name (accounts, currencies, countries, contacts, rates),
+       add it to the rows (``row["account_id"]`` ...) and report the rows they
+       refuse; a stage runs only when the previous ones refused nothing;
+       nothing is written;
+    3. any error refuses the whole batch (``<method> refused, nothing was
+       written``);
+    4. ``prepare``: fx.sync methods ``(rows)`` run once the batch is accepted,
+       before the upsert (contacts of new clients, derived columns);
+    5. one ``INSERT ... ON CONFLICT (conflict) DO UPDATE`` of ``columns`` into
+       ``model``'s table, writing only the rows whose values changed; the
+       column types are the model's fields';
+    6. ``after``: fx.sync methods ``(rows)`` run after the upsert, returning
+       other traders whose facts changed (or None);
+    7. ``refresh``: the facts of the traders whose rows were written
+       (``WRITTEN``: a re-sent batch refreshes nothing), of every trader of the
+       batch (``BATCH``) or of none (None) are refreshed, or queued for a bulk
+       load (``_recompute``).
+
+    Another addon extends a push by overriding ``fx.sync._push_declaration``
+    (e.g. ``push.extend(columns={"referral_code": "referral_code"})`` for a
+    column it adds).
+    """
+
+    method: str
+    model: str
+    schema: dict
+    key: Callable
+    conflict: tuple
+    columns: dict
+    resolve: tuple = ()
+    prepare: tuple = ()
+    after: tuple = ()
+    refresh: str | None = None
+
+    def extend(self, columns=None, prepare=(), after=()):
+        """This push with more columns and steps (for an inheriting addon)."""
+        return replace(
+            self,
+            columns={**self.columns, **(columns or {})},
+            prepare=self.prepare + tuple(prepare),
+            after=self.after + tuple(after),
+        )
+
+
+PUSHES = {
+    push.method: push
+    for push in (
+        Push(
+            method="push_accounts",
+            model="fx.trading.account",
+            schema=ACCOUNT_SCHEMA,
+            key=_account_key,
+            conflict=("platform", "server", "login"),
+            resolve=(
+                (
+                    "_resolve_currencies",
+                    "_require_client",
+                    "_check_account_companies",
+                    "_resolve_clients",
+                ),
+            ),
+            prepare=("_create_clients",),
+            columns=columns(
+                "partner_id",
+                "company_id",
+                "platform",
+                "server",
+                "login",
+                "currency_id",
+                "leverage",
+                "balance",
+                "equity",
+                "credit",
+                "opened_at",
+                "status",
+                account_type="type",
+            ),
+            after=("_move_account_facts",),
+            refresh=BATCH,
+        ),
+        Push(
+            method="push_fundings",
+            model="fx.funding",
+            schema=FUNDING_SCHEMA,
+            key=lambda r: (r["source"], r["ref"]),
+            conflict=("source", "ref"),
+            resolve=(
+                ("_resolve_accounts", "_resolve_currencies"),
+                ("_check_funding_companies", "_convert_fundings"),
+            ),
+            columns=columns(
+                "source",
+                "ref",
+                "account_id",
+                "partner_id",
+                "company_id",
+                "kind",
+                "amount",
+                "currency_id",
+                "amount_company",
+                "method_fingerprint",
+                date="at",
+            ),
+            refresh=WRITTEN,
+        ),
+        Push(
+            method="push_trades",
+            model="fx.trade",
+            schema=TRADE_SCHEMA,
+            key=lambda r: (*_account_key(r), r["ticket"]),
+            conflict=("account_id", "ticket"),
+            resolve=(("_check_trade_times", "_resolve_accounts"), ("_convert_trades",)),
+            prepare=("_set_trade_states",),
+            columns=columns(
+                "account_id",
+                "ticket",
+                "partner_id",
+                "company_id",
+                "symbol",
+                "side",
+                "volume",
+                "open_time",
+                "close_time",
+                "open_price",
+                "close_price",
+                "profit",
+                "commission",
+                "swap",
+                "broker_revenue",
+                "revenue_company",
+                "comment",
+                "strategy",
+                "state",
+            ),
+            refresh=WRITTEN,
+        ),
+        Push(
+            method="push_equity",
+            model="fx.equity.point",
+            schema=EQUITY_SCHEMA,
+            key=lambda r: (*_account_key(r), r["date"]),
+            conflict=("account_id", "date"),
+            resolve=(("_resolve_accounts",),),
+            columns=columns("account_id", "date", "partner_id", "balance", "equity"),
+        ),
+        Push(
+            method="push_events",
+            model="fx.client.event",
+            schema=EVENT_SCHEMA,
+            key=lambda r: (r["type"], r["client_ref"] or r["email"], r["at"]),
+            conflict=("partner_id", "event_type", "date"),
+            resolve=(
+                (
+                    "_resolve_countries",
+                    "_require_client",
+                    "_require_kyc_status",
+                    "_resolve_clients",
+                    "_check_known_clients",
+                ),
+            ),
+            prepare=("_register_clients",),
+            columns=columns(
+                "partner_id",
+                "kyc_status",
+                "reason",
+                event_type="type",
+                date="at",
+                country_code="country",
+            ),
+            after=("_call_registration_hook",),
+            refresh=BATCH,
+        ),
+    )
+}
 
 
 class FxSync(models.AbstractModel):
@@ -118,263 +320,28 @@ class FxSync(models.AbstractModel):
     @api.model
     def push_accounts(self, records):
         """Create or update trading accounts; see README, "Integration API"."""
-        self._check_caller()
-        rows = self._validate("push_accounts", records, ACCOUNT_SCHEMA, _account_key)
-        errors = []
-        currencies = self._resolve_currencies(rows, errors)
-        for index, row in enumerate(rows):
-            if not (row["client_ref"] or row["email"]):
-                errors.append((index, "client_ref", "missing (or give email)"))
-        company = self.env.company
-        existing = self._account_map([_account_key(r) for r in rows])
-        for index, row in enumerate(rows):
-            account = existing.get(_account_key(row))
-            if account and account[2] != company.id:
-                errors.append(
-                    (
-                        index,
-                        "login",
-                        "account {} {} {} belongs to another company".format(
-                            *_account_key(row)
-                        ),
-                    )
-                )
-        matched = self._find_partners(rows, errors)
-        self._raise_if("push_accounts", errors)
-        partners = self._match_or_create_partners(rows, matched)
-        moved = {
-            existing[_account_key(r)][0]
-            for r, partner_id in zip(rows, partners, strict=True)
-            if _account_key(r) in existing
-            and existing[_account_key(r)][1] != partner_id
-        }
-        columns = [
-            ("partner_id", "int4", partners),
-            ("company_id", "int4", [company.id] * len(rows)),
-            ("platform", "varchar", [r["platform"] for r in rows]),
-            ("server", "varchar", [r["server"] for r in rows]),
-            ("login", "varchar", [r["login"] for r in rows]),
-            ("account_type", "varchar", [r["type"] for r in rows]),
-            ("currency_id", "int4", [currencies[r["currency"]] for r in rows]),
-            ("leverage", "int4", [r["leverage"] or 0 for r in rows]),
-            ("balance", "numeric", [r["balance"] for r in rows]),
-            ("equity", "numeric", [r["equity"] for r in rows]),
-            ("credit", "numeric", [r["credit"] for r in rows]),
-            ("opened_at", "timestamp", [r["opened_at"] for r in rows]),
-            ("status", "varchar", [r["status"] for r in rows]),
-        ]
-        result, _ids = self._upsert(
-            "fx.trading.account", columns, ("platform", "server", "login")
-        )
-        touched = set(partners)
-        if moved:
-            touched |= self._move_account_facts(moved)
-        self.env["fx.trading.account"].invalidate_model()
-        self._recompute(touched)
-        return result
+        return self._push("push_accounts", records)
 
     @api.model
     def push_fundings(self, records):
         """Create or update deposits, withdrawals, bonuses and adjustments."""
-        self._check_caller()
-        rows = self._validate(
-            "push_fundings", records, FUNDING_SCHEMA, lambda r: (r["source"], r["ref"])
-        )
-        errors = []
-        accounts = self._resolve_accounts(rows, errors)
-        currencies = self._resolve_currencies(rows, errors)
-        if not errors:
-            self._check_funding_companies(rows, accounts, errors)
-            self._check_rates(
-                [
-                    (currencies[r["currency"]], accounts[i][2], r["at"].date())
-                    for i, r in enumerate(rows)
-                ],
-                "currency",
-                errors,
-            )
-        self._raise_if("push_fundings", errors)
-        rates = self._rates(
-            [
-                (currencies[r["currency"]], accounts[i][2], r["at"].date())
-                for i, r in enumerate(rows)
-            ]
-        )
-        amounts_company = [
-            round(
-                r["amount"]
-                * rates[(currencies[r["currency"]], accounts[i][2], r["at"].date())],
-                6,
-            )
-            for i, r in enumerate(rows)
-        ]
-        columns = [
-            ("source", "varchar", [r["source"] for r in rows]),
-            ("ref", "varchar", [r["ref"] for r in rows]),
-            ("account_id", "int4", [a[0] for a in accounts]),
-            ("partner_id", "int4", [a[1] for a in accounts]),
-            ("company_id", "int4", [a[2] for a in accounts]),
-            ("kind", "varchar", [r["kind"] for r in rows]),
-            ("amount", "numeric", [r["amount"] for r in rows]),
-            ("currency_id", "int4", [currencies[r["currency"]] for r in rows]),
-            ("amount_company", "numeric", amounts_company),
-            ("date", "timestamp", [r["at"] for r in rows]),
-            ("method_fingerprint", "varchar", [r["method_fingerprint"] for r in rows]),
-        ]
-        result, written = self._upsert(
-            "fx.funding", columns, ("source", "ref"), returning="partner_id"
-        )
-        self.env["fx.funding"].invalidate_model()
-        self._recompute(written)  # a re-sent batch (all unchanged) recomputes nothing
-        return result
+        return self._push("push_fundings", records)
 
     @api.model
     def push_trades(self, records):
         """Create or update trades (open or closed) by account and ticket."""
-        self._check_caller()
-        rows = self._validate(
-            "push_trades",
-            records,
-            TRADE_SCHEMA,
-            lambda r: (*_account_key(r), r["ticket"]),
-        )
-        errors = []
-        for index, row in enumerate(rows):
-            if row["close_time"] and row["close_time"] < row["open_time"]:
-                errors.append((index, "close_time", "before open_time"))
-        accounts = self._resolve_accounts(rows, errors)
-        if not errors:
-            self._check_rates(
-                [
-                    (a[3], a[2], r["open_time"].date())
-                    for r, a in zip(rows, accounts, strict=True)
-                ],
-                "open_time",
-                errors,
-                "the account's currency",
-            )
-        self._raise_if("push_trades", errors)
-        rates = self._rates(
-            [
-                (a[3], a[2], r["open_time"].date())
-                for r, a in zip(rows, accounts, strict=True)
-            ]
-        )
-        revenue = [
-            round(
-                (r["broker_revenue"] or abs(r["commission"]))
-                * rates[(a[3], a[2], r["open_time"].date())],
-                6,
-            )
-            for r, a in zip(rows, accounts, strict=True)
-        ]
-        columns = [
-            ("account_id", "int4", [a[0] for a in accounts]),
-            ("ticket", "varchar", [r["ticket"] for r in rows]),
-            ("partner_id", "int4", [a[1] for a in accounts]),
-            ("company_id", "int4", [a[2] for a in accounts]),
-            ("symbol", "varchar", [r["symbol"] for r in rows]),
-            ("side", "varchar", [r["side"] for r in rows]),
-            ("volume", "float8", [r["volume"] for r in rows]),
-            ("open_time", "timestamp", [r["open_time"] for r in rows]),
-            ("close_time", "timestamp", [r["close_time"] for r in rows]),
-            ("open_price", "float8", [r["open_price"] for r in rows]),
-            ("close_price", "float8", [r["close_price"] for r in rows]),
-            ("profit", "numeric", [r["profit"] for r in rows]),
-            ("commission", "numeric", [r["commission"] for r in rows]),
-            ("swap", "numeric", [r["swap"] for r in rows]),
-            ("broker_revenue", "numeric", [r["broker_revenue"] for r in rows]),
-            ("revenue_company", "float8", revenue),
-            ("comment", "varchar", [r["comment"] for r in rows]),
-            ("strategy", "varchar", [r["strategy"] for r in rows]),
-            (
-                "state",
-                "varchar",
-                ["closed" if r["close_time"] else "open" for r in rows],
-            ),
-        ]
-        result, written = self._upsert(
-            "fx.trade", columns, ("account_id", "ticket"), returning="partner_id"
-        )
-        self.env["fx.trade"].invalidate_model()
-        self._recompute(written)  # a re-sent batch (all unchanged) recomputes nothing
-        return result
+        return self._push("push_trades", records)
 
     @api.model
     def push_equity(self, records):
         """Create or update daily equity points by account and day."""
-        self._check_caller()
-        rows = self._validate(
-            "push_equity",
-            records,
-            EQUITY_SCHEMA,
-            lambda r: (*_account_key(r), r["date"]),
-        )
-        errors = []
-        accounts = self._resolve_accounts(rows, errors)
-        self._raise_if("push_equity", errors)
-        columns = [
-            ("account_id", "int4", [a[0] for a in accounts]),
-            ("date", "date", [r["date"] for r in rows]),
-            ("partner_id", "int4", [a[1] for a in accounts]),
-            ("balance", "numeric", [r["balance"] for r in rows]),
-            ("equity", "numeric", [r["equity"] for r in rows]),
-        ]
-        result, _ids = self._upsert("fx.equity.point", columns, ("account_id", "date"))
-        self.env["fx.equity.point"].invalidate_model()
-        return result
+        return self._push("push_equity", records)
 
     @api.model
     def push_events(self, records):
         """Record registrations (creating or matching the contact), logins and KYC
         status changes."""
-        self._check_caller()
-        rows = self._validate(
-            "push_events",
-            records,
-            EVENT_SCHEMA,
-            lambda r: (r["type"], r["client_ref"] or r["email"], r["at"]),
-        )
-        errors = []
-        countries = self._resolve_countries(rows, errors)
-        for index, row in enumerate(rows):
-            if not (row["client_ref"] or row["email"]):
-                errors.append((index, "client_ref", "missing (or give email)"))
-            if row["type"] == "kyc" and not row["kyc_status"]:
-                errors.append((index, "kyc_status", "missing for a kyc event"))
-        known = self._find_partners(rows, errors)
-        registering = {
-            row["client_ref"] or row["email"]
-            for row in rows
-            if row["type"] == "registration"
-        }
-        refused = {index for index, _key, _reason in errors}
-        for index, row in enumerate(rows):
-            if (
-                row["type"] != "registration"
-                and known[index] is None
-                and index not in refused
-                and (row["client_ref"] or row["email"]) not in registering
-            ):
-                key = "client_ref" if row["client_ref"] else "email"
-                errors.append((index, key, f"unknown client {row[key]!r}"))
-        self._raise_if("push_events", errors)
-        partners = self._register_clients(rows, known, countries)
-        columns = [
-            ("partner_id", "int4", partners),
-            ("event_type", "varchar", [r["type"] for r in rows]),
-            ("date", "timestamp", [r["at"] for r in rows]),
-            ("kyc_status", "varchar", [r["kyc_status"] for r in rows]),
-            ("reason", "varchar", [r["reason"] for r in rows]),
-            ("referral_code", "varchar", [r["referral_code"] for r in rows]),
-            ("country_code", "varchar", [r["country"] for r in rows]),
-        ]
-        result, _ids = self._upsert(
-            "fx.client.event", columns, ("partner_id", "event_type", "date")
-        )
-        self.env["fx.client.event"].invalidate_model()
-        self._recompute(set(partners))
-        return result
+        return self._push("push_events", records)
 
     @api.model
     def action_recompute_all(self):
@@ -387,6 +354,49 @@ class FxSync(models.AbstractModel):
         """
         self._check_caller()
         return self.env["res.partner"]._fx_refresh_all_facts()
+
+    # -------------------------------------------------------------------- hooks
+    def _on_registrations(self, registrations):
+        """Called by ``push_events`` once its batch is written, with the
+        ``(partner_id, referral_code)`` of each registration event of the batch
+        (``referral_code`` as sent, None when absent), re-sent ones included.
+        Does nothing here; fx_referrals sets *Referred By* from the code. An
+        override must not fail the push for one registration: the events are
+        written already and the caller expects the batch's result."""
+
+    # ---------------------------------------------------------------- pipeline
+    def _push_declaration(self, method):
+        """The :class:`Push` declaring ``method`` (overridable by other
+        addons)."""
+        return PUSHES[method]
+
+    def _push(self, method, records):
+        """Run the push ``method`` on ``records``: see :class:`Push`."""
+        self._check_caller()
+        push = self._push_declaration(method)
+        rows = self._validate(method, records, push.schema, push.key)
+        errors = []
+        for stage in push.resolve:
+            if errors:
+                break
+            for resolver in stage:
+                getattr(self, resolver)(rows, errors)
+        self._raise_if(method, errors)
+        for step in push.prepare:
+            getattr(self, step)(rows)
+        model = self.env[push.model]
+        result, written = self._upsert(model, push.columns, rows, push.conflict)
+        model.invalidate_model()
+        touched = set()
+        if push.refresh == WRITTEN:
+            touched = set(written)  # a re-sent batch (all unchanged) refreshes none
+        elif push.refresh == BATCH:
+            touched = {row["partner_id"] for row in rows}
+        for step in push.after:
+            touched |= getattr(self, step)(rows) or set()
+        if push.refresh:
+            self._recompute(touched)
+        return result
 
     # ------------------------------------------------------------------ helpers
     def _check_caller(self):
@@ -469,7 +479,10 @@ class FxSync(models.AbstractModel):
                 )
             )
 
+    # -------------------------------------------------------------- resolvers
+    # each (rows, errors): adds what it finds to the rows, reports refused rows
     def _resolve_currencies(self, rows, errors):
+        """``currency_id`` of each row's ``currency`` (an active currency)."""
         codes = {r["currency"] for r in rows}
         found = dict(
             self.env.execute_query(
@@ -480,7 +493,8 @@ class FxSync(models.AbstractModel):
             )
         )
         for index, row in enumerate(rows):
-            if row["currency"] not in found:
+            row["currency_id"] = found.get(row["currency"])
+            if row["currency_id"] is None:
                 errors.append(
                     (
                         index,
@@ -488,9 +502,9 @@ class FxSync(models.AbstractModel):
                         f"unknown or inactive currency {row['currency']!r}",
                     )
                 )
-        return found
 
     def _resolve_countries(self, rows, errors):
+        """``country_id`` of each row's ``country`` (None when not given)."""
         codes = {r["country"] for r in rows if r["country"]}
         found = dict(
             self.env.execute_query(
@@ -500,10 +514,10 @@ class FxSync(models.AbstractModel):
             )
         )
         for index, row in enumerate(rows):
-            if row["country"] and row["country"] not in found:
+            row["country_id"] = found.get(row["country"])
+            if row["country"] and row["country_id"] is None:
                 reason = f"unknown country {row['country']!r}"
                 errors.append((index, "country", reason))
-        return found
 
     def _account_map(self, keys):
         """{(platform, server, login): (id, partner_id, company_id, currency_id)}"""
@@ -531,10 +545,11 @@ class FxSync(models.AbstractModel):
         return {tuple(row[:3]): tuple(row[3:]) for row in result}
 
     def _resolve_accounts(self, rows, errors):
-        """The account tuple of each row, in order; unknown accounts are errors."""
+        """``account_id``, ``partner_id``, ``company_id`` and
+        ``account_currency_id`` of each row's account; unknown accounts (or
+        accounts of a company the user is not in) are errors."""
         found = self._account_map([_account_key(r) for r in rows])
         company_ids = set(self.env.user.company_ids.ids)
-        accounts = []
         for index, row in enumerate(rows):
             account = found.get(_account_key(row))
             if account is None or account[2] not in company_ids:
@@ -546,57 +561,73 @@ class FxSync(models.AbstractModel):
                         "first)".format(*_account_key(row)),
                     )
                 )
-            accounts.append(account)
-        return accounts
+                account = (None, None, None, None)
+            (
+                row["account_id"],
+                row["partner_id"],
+                row["company_id"],
+                row["account_currency_id"],
+            ) = account
 
-    def _check_rates(self, keys, field_name, errors, what=None):
-        """Refuse the rows whose currency has no rate on or before their date in
-        their company (Odoo would convert at 1.0); the company currency needs
-        none. ``keys`` is the (currency_id, company_id, date) of each row."""
-        companies = self.env["res.company"].sudo().browse({k[1] for k in keys})
-        own = {company.id: company.currency_id.id for company in companies}
-        needed = {key for key in keys if key[0] != own[key[1]]}
-        if not needed:
-            return
-        roots = {company.id: company.root_id.id for company in companies}
-        currency_ids, company_ids, days = zip(*needed, strict=True)
-        missing = set(
-            self.env.execute_query(
-                SQL(
-                    """
-                    SELECT k.currency_id, k.company_id, k.day
-                      FROM unnest(%s::int4[], %s::int4[], %s::int4[], %s::date[])
-                           AS k(currency_id, company_id, root_id, day)
-                     WHERE NOT EXISTS (
-                           SELECT 1 FROM res_currency_rate r
-                            WHERE r.currency_id = k.currency_id AND r.name <= k.day
-                              AND (r.company_id IS NULL OR r.company_id = k.root_id))
-                    """,
-                    list(currency_ids),
-                    list(company_ids),
-                    [roots[c] for c in company_ids],
-                    list(days),
-                )
+    def _check_account_companies(self, rows, errors):
+        """Accounts are pushed into the user's current company (``company_id``);
+        an existing account of another company is not taken over. Keeps the
+        existing account's id and trader (``account_id``, ``previous_partner_id``)
+        to move its facts along when it changes trader."""
+        company_id = self.env.company.id
+        existing = self._account_map([_account_key(r) for r in rows])
+        for index, row in enumerate(rows):
+            account = existing.get(_account_key(row))
+            row["company_id"] = company_id
+            row["account_id"], row["previous_partner_id"] = (
+                account[:2] if account else (None, None)
             )
-        )
-        if not missing:
-            return
-        names = dict(
-            self.env["res.currency"]
-            .browse({key[0] for key in missing})
-            .sudo()
-            .mapped(lambda c: (c.id, c.name))
-        )
-        for index, key in enumerate(keys):
-            if key in missing:
-                currency = names[key[0]] + (f" ({what})" if what else "")
-                company = companies.browse(key[1]).name
-                reason = (
-                    f"no exchange rate for {currency} on {key[2]} in company {company}"
+            if account and account[2] != company_id:
+                errors.append(
+                    (
+                        index,
+                        "login",
+                        "account {} {} {} belongs to another company".format(
+                            *_account_key(row)
+                        ),
+                    )
                 )
-                errors.append((index, field_name, reason))
 
-    def _check_funding_companies(self, rows, accounts, errors):
+    def _require_client(self, rows, errors):
+        for index, row in enumerate(rows):
+            if not (row["client_ref"] or row["email"]):
+                errors.append((index, "client_ref", "missing (or give email)"))
+
+    def _require_kyc_status(self, rows, errors):
+        for index, row in enumerate(rows):
+            if row["type"] == "kyc" and not row["kyc_status"]:
+                errors.append((index, "kyc_status", "missing for a kyc event"))
+
+    def _check_known_clients(self, rows, errors):
+        """Logins and KYC events need a known client (or one registering in the
+        same batch)."""
+        registering = {
+            row["client_ref"] or row["email"]
+            for row in rows
+            if row["type"] == "registration"
+        }
+        refused = {index for index, _key, _reason in errors}
+        for index, row in enumerate(rows):
+            if (
+                row["type"] != "registration"
+                and row["partner_id"] is None
+                and index not in refused
+                and (row["client_ref"] or row["email"]) not in registering
+            ):
+                key = "client_ref" if row["client_ref"] else "email"
+                errors.append((index, key, f"unknown client {row[key]!r}"))
+
+    def _check_trade_times(self, rows, errors):
+        for index, row in enumerate(rows):
+            if row["close_time"] and row["close_time"] < row["open_time"]:
+                errors.append((index, "close_time", "before open_time"))
+
+    def _check_funding_companies(self, rows, errors):
         """A funding event (source, ref) of another company is not taken over."""
         found = dict(
             ((source, ref), company_id)
@@ -613,27 +644,67 @@ class FxSync(models.AbstractModel):
                 )
             )
         )
-        for index, (row, account) in enumerate(zip(rows, accounts, strict=True)):
+        for index, row in enumerate(rows):
             key = (row["source"], row["ref"])
-            if key in found and found[key] != account[2]:
+            if key in found and found[key] != row["company_id"]:
                 reason = (
                     f"funding {row['source']} {row['ref']} belongs to another company"
                 )
                 errors.append((index, "ref", reason))
 
-    def _rates(self, keys):
-        """{(currency_id, company_id, date): rate to the company currency}"""
-        rates = {}
-        Currency = self.env["res.currency"]
-        for currency_id, company_id, day in set(keys):
-            company = self.env["res.company"].browse(company_id)
-            rates[(currency_id, company_id, day)] = Currency._get_conversion_rate(
-                Currency.browse(currency_id), company.currency_id, company, day
-            )
-        return rates
+    def _convert_fundings(self, rows, errors):
+        """``amount_company``: the amount at the rate of its day."""
+        self._to_company_currency(
+            rows,
+            errors,
+            [(r["currency_id"], r["company_id"], r["at"].date()) for r in rows],
+            [r["amount"] for r in rows],
+            "amount_company",
+            "currency",
+        )
 
-    def _find_partners(self, rows, errors):
-        """The partner id of each row, matched by client_ref, else by e-mail.
+    def _convert_trades(self, rows, errors):
+        """``revenue_company``: the trade's broker revenue (as reported, else
+        the absolute commission: docs/METRICS.md#broker-revenue-of-a-trade) at
+        the rate of its open day."""
+        self._to_company_currency(
+            rows,
+            errors,
+            [
+                (r["account_currency_id"], r["company_id"], r["open_time"].date())
+                for r in rows
+            ],
+            [r["broker_revenue"] or abs(r["commission"]) for r in rows],
+            "revenue_company",
+            "open_time",
+            "the account's currency",
+        )
+
+    def _to_company_currency(
+        self, rows, errors, keys, amounts, target, field_name, what=None
+    ):
+        """Set ``row[target]`` to the amount in the company currency
+        (tools.CompanyConversion, the one conversion); ``keys`` holds the
+        (currency_id, company_id, day) of each row. A row whose currency has no
+        rate on or before its day is refused (Odoo would convert at a guess)."""
+        conversion = CompanyConversion(self.env, keys)
+        convert, missing = conversion.convert, conversion.missing
+        for index, (row, key, amount) in enumerate(
+            zip(rows, keys, amounts, strict=True)
+        ):
+            if key in missing:
+                currency, day, company = conversion.describe_missing(key)
+                currency += f" ({what})" if what else ""
+                reason = (
+                    f"no exchange rate for {currency} on {day} in company {company}"
+                )
+                errors.append((index, field_name, reason))
+            else:
+                row[target] = convert(amount, key)
+
+    def _resolve_clients(self, rows, errors):
+        """``partner_id`` of each row: its contact matched by client_ref, else by
+        e-mail (None when unknown).
 
         Only contacts of the current company (or shared ones) that are not an
         internal user's are matched: by e-mail, the others are ignored (the client
@@ -684,7 +755,6 @@ class FxSync(models.AbstractModel):
                 )
             ):
                 by_email[email] = partner_id
-        matched = []
         for index, row in enumerate(rows):
             if row["client_ref"]:
                 partner_id = by_ref.get(row["client_ref"])
@@ -694,14 +764,16 @@ class FxSync(models.AbstractModel):
                     partner_id = None
             else:
                 partner_id = by_email.get(row["email"])
-            matched.append(partner_id)
-        return matched
+            row["partner_id"] = partner_id
 
-    def _match_or_create_partners(self, rows, matched):
-        """Partner ids for account rows; unknown clients get a new trader contact."""
+    # ---------------------------------------------------------- prepare, after
+    # each (rows), once the batch is accepted
+    def _create_clients(self, rows):
+        """``partner_id`` of account rows; unknown clients get a new trader
+        contact."""
         missing = {}
-        for row, partner_id in zip(rows, matched, strict=True):
-            if partner_id is None:
+        for row in rows:
+            if row["partner_id"] is None:
                 key = row["client_ref"] or row["email"]
                 missing.setdefault(
                     key,
@@ -714,10 +786,9 @@ class FxSync(models.AbstractModel):
                 )
         created = self._create_partners(list(missing.values()))
         new_ids = dict(zip(missing, created.ids, strict=True))
-        return [
-            partner_id or new_ids[row["client_ref"] or row["email"]]
-            for row, partner_id in zip(rows, matched, strict=True)
-        ]
+        for row in rows:
+            if row["partner_id"] is None:
+                row["partner_id"] = new_ids[row["client_ref"] or row["email"]]
 
     def _create_partners(self, vals_list):
         if not vals_list:
@@ -729,16 +800,16 @@ class FxSync(models.AbstractModel):
             .create([{"company_id": company_id, **vals} for vals in vals_list])
         )
 
-    def _register_clients(self, rows, known, countries):
-        """Create or update the contacts of registration events; return the
-        partner id of every row."""
+    def _register_clients(self, rows):
+        """Create or update the contacts of registration events; set the
+        ``partner_id`` of every row."""
         by_key = {}
-        for row, partner_id in zip(rows, known, strict=True):
-            if partner_id:
-                by_key[row["client_ref"] or row["email"]] = partner_id
+        for row in rows:
+            if row["partner_id"]:
+                by_key[row["client_ref"] or row["email"]] = row["partner_id"]
         to_create = {}
         to_update = defaultdict(dict)
-        for row, partner_id in zip(rows, known, strict=True):
+        for row in rows:
             if row["type"] != "registration":
                 continue
             key = row["client_ref"] or row["email"]
@@ -748,48 +819,71 @@ class FxSync(models.AbstractModel):
                 ("email", row["email"]),
                 ("phone", row["phone"]),
                 ("fx_client_ref", row["client_ref"]),
-                ("country_id", countries.get(row["country"])),
+                ("country_id", row["country_id"]),
             ):
                 if value:
                     vals[field_name] = value
-            if partner_id:
-                to_update[partner_id].update(vals)
+            if row["partner_id"]:
+                to_update[row["partner_id"]].update(vals)
             else:
                 to_create.setdefault(key, {"name": key}).update(vals)
         created = self._create_partners(list(to_create.values()))
         by_key.update(zip(to_create, created.ids, strict=True))
         if to_update:
-            Partner = self.env["res.partner"].with_context(tracking_disable=True)
-            fnames = ["name", "email", "phone", "fx_client_ref", "country_id"]
-            partners = Partner.browse(list(to_update))
-            partners.fetch(["fx_is_trader", *fnames])
-            for partner in partners:
-                # a contact that was not a trader (matched by e-mail) keeps what
-                # it has: only its empty fields are filled
-                vals = {
-                    name: value
-                    for name, value in to_update[partner.id].items()
-                    if (
-                        current := partner._fields[name].convert_to_write(
-                            partner[name], partner
-                        )
-                    )
-                    != value
-                    and (partner.fx_is_trader or name == "fx_is_trader" or not current)
-                }
-                if vals:
-                    partner.write(vals)
-        return [
-            partner_id or by_key[row["client_ref"] or row["email"]]
-            for row, partner_id in zip(rows, known, strict=True)
-        ]
+            self._update_registered(to_update)
+        for row in rows:
+            if not row["partner_id"]:
+                row["partner_id"] = by_key[row["client_ref"] or row["email"]]
 
-    def _move_account_facts(self, account_ids):
+    def _update_registered(self, to_update):
+        """Write ``{partner_id: vals}`` of registrations matched to a contact."""
+        Partner = self.env["res.partner"].with_context(tracking_disable=True)
+        fnames = ["name", "email", "phone", "fx_client_ref", "country_id"]
+        partners = Partner.browse(list(to_update))
+        partners.fetch(["fx_is_trader", *fnames])
+        for partner in partners:
+            # a contact that was not a trader (matched by e-mail) keeps what
+            # it has: only its empty fields are filled
+            vals = {
+                name: value
+                for name, value in to_update[partner.id].items()
+                if (
+                    current := partner._fields[name].convert_to_write(
+                        partner[name], partner
+                    )
+                )
+                != value
+                and (partner.fx_is_trader or name == "fx_is_trader" or not current)
+            }
+            if vals:
+                partner.write(vals)
+
+    def _set_trade_states(self, rows):
+        for row in rows:
+            row["state"] = "closed" if row["close_time"] else "open"
+
+    def _call_registration_hook(self, rows):
+        self._on_registrations(
+            [
+                (row["partner_id"], row["referral_code"])
+                for row in rows
+                if row["type"] == "registration"
+            ]
+        )
+
+    def _move_account_facts(self, rows):
         """Accounts given to another trader take their facts along; return the
         partners whose facts changed."""
+        account_ids = [
+            row["account_id"]
+            for row in rows
+            if row["account_id"] and row["previous_partner_id"] != row["partner_id"]
+        ]
+        if not account_ids:
+            return set()
         touched = set()
         for table in ("fx_trade", "fx_funding", "fx_equity_point"):
-            rows = self.env.execute_query(
+            moved = self.env.execute_query(
                 SQL(
                     """
                     UPDATE %(table)s f SET partner_id = a.partner_id
@@ -800,28 +894,31 @@ class FxSync(models.AbstractModel):
                     RETURNING old.partner_id, a.partner_id
                     """,
                     table=SQL.identifier(table),
-                    ids=list(account_ids),
+                    ids=account_ids,
                 )
             )
-            for old, new in rows:
+            for old, new in moved:
                 touched.update((old, new))
+        for model in ("fx.trade", "fx.funding", "fx.equity.point"):
+            self.env[model].invalidate_model(["partner_id"])
         touched.discard(None)
         return touched
 
-    def _upsert(self, model, columns, keys, returning="id"):
-        """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of the given columns into
-        ``model``'s table, writing only rows whose values changed.
+    # ------------------------------------------------------------------ upsert
+    def _upsert(self, model, columns, rows, keys):
+        """``INSERT ... ON CONFLICT (keys) DO UPDATE`` of ``rows`` into
+        ``model``'s table, writing only the rows whose values changed.
 
-        ``columns`` is a list of (name, type, values). Returns the API result
-        dict and the ``returning`` column of the rows written (created or
-        updated; unchanged rows are not written).
+        ``columns`` maps each table column to its key in the rows; the JSON
+        recordset is typed with the columns' own types (``column_type``).
+        Returns the API result dict and the ``partner_id`` of the rows written
+        (created or updated; unchanged rows are not written).
         """
-        count = len(columns[0][2])
-        if not count:
+        if not rows:
             return {"created": 0, "updated": 0, "unchanged": 0}, []
-        names = [name for name, _type, _values in columns]
+        names = list(columns)
         non_keys = [name for name in names if name not in keys]
-        if self.env[model]._log_access:
+        if model._log_access:
             now, uid = fields.Datetime.now(), self.env.uid
             log_cols = SQL(", create_uid, write_uid, create_date, write_date")
             log_values = SQL(", %s, %s, %s, %s", uid, uid, now, now)
@@ -830,22 +927,23 @@ class FxSync(models.AbstractModel):
             )
         else:
             log_cols = log_values = log_sets = SQL("")
-        idents = SQL(", ").join(SQL.identifier(name) for name in names)
         query = SQL(
             """
             INSERT INTO %(table)s AS t (%(cols)s %(log_cols)s)
-            SELECT %(cols)s %(log_values)s FROM %(rows)s
+            SELECT %(values)s %(log_values)s FROM %(rows)s
             ON CONFLICT (%(keys)s) DO UPDATE SET %(sets)s %(log_sets)s
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
-            RETURNING t.%(returning)s, (xmax = 0)
+            RETURNING t.partner_id, (xmax = 0)
             """,
-            returning=SQL.identifier(returning),
-            table=SQL.identifier(self.env[model]._table),
-            cols=idents,
+            table=SQL.identifier(model._table),
+            cols=SQL(", ").join(SQL.identifier(name) for name in names),
+            values=SQL(", ").join(SQL.identifier("s", columns[name]) for name in names),
             log_cols=log_cols,
             log_values=log_values,
             log_sets=log_sets,
-            rows=json_recordset(columns),
+            rows=json_rows(
+                rows, [(columns[name], column_type(model, name)) for name in names]
+            ),
             keys=SQL(", ").join(SQL.identifier(k) for k in keys),
             sets=SQL(", ").join(
                 SQL("%s = EXCLUDED.%s", SQL.identifier(n), SQL.identifier(n))
@@ -860,7 +958,7 @@ class FxSync(models.AbstractModel):
         result = {
             "created": created,
             "updated": len(written) - created,
-            "unchanged": count - len(written),
+            "unchanged": len(rows) - len(written),
         }
         return result, [row[0] for row in written]
 

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..tools import CompanyConversion, check_rates
+
 
 class FxTrade(models.Model):
     _name = "fx.trade"
@@ -99,18 +101,35 @@ class FxTrade(models.Model):
             trade.partner_id = trade.account_id.partner_id
             trade.company_id = trade.account_id.company_id
 
+    def _fx_conversion_key(self):
+        """(currency_id, company_id, day) of the conversion of the revenue, or
+        None while the account's currency or the open time is missing."""
+        if not (self.currency_id and self.open_time):
+            return None
+        company = self.company_id or self.env.company
+        return (self.currency_id.id, company.id, self.open_time.date())
+
     @api.depends("broker_revenue", "commission", "account_id", "open_time")
     def _compute_revenue_company(self):
-        for trade in self:
-            company = trade.company_id or self.env.company
+        """docs/METRICS.md#broker-revenue-of-a-trade, converted by the one
+        conversion (docs/METRICS.md#company-currency-conversion), as the sync
+        API's."""
+        keys = {trade: trade._fx_conversion_key() for trade in self}
+        conversion = CompanyConversion(self.env, filter(None, keys.values()))
+        for trade, key in keys.items():
             revenue = (
                 trade.broker_revenue if trade.broker_revenue else abs(trade.commission)
             )
-            if trade.currency_id and trade.open_time:
-                revenue = trade.currency_id._convert(
-                    revenue, company.currency_id, company, trade.open_time.date(), False
-                )
-            trade.revenue_company = revenue
+            if key is None:
+                trade.revenue_company = revenue
+            elif key in conversion.missing:
+                trade.revenue_company = 0.0  # refused on save: _check_rate
+            else:
+                trade.revenue_company = conversion.convert(revenue, key)
+
+    @api.constrains("account_id", "open_time", "company_id")
+    def _check_rate(self):
+        check_rates(self)
 
     def init(self):
         # facts and segments aggregate per trader over time windows; the included

@@ -18,3 +18,4 @@ from . import test_segment_concurrency
 from . import test_segment_export
 from . import test_stage_tracking
 from . import test_settings
+from . import test_currency_conversion
