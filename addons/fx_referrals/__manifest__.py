@@ -1,6 +1,6 @@
 {
     "name": "FX Referrals",
-    "summary": "Gamified, fraud-proof referral programme for forex / CFD traders",
+    "summary": "Referral codes and referred traders for a forex / CFD broker",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/fxcrm/fxcrm",
@@ -10,6 +10,7 @@
     "data": [
         "security/fx_referrals_groups.xml",
         "views/res_partner_views.xml",
+        "views/fx_client_event_views.xml",
         "views/fx_referrals_menus.xml",
     ],
     "demo": ["demo/res_partner_demo.xml"],

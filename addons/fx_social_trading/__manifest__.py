@@ -1,7 +1,6 @@
 {
     "name": "FX Social Trading",
-    "summary": "Strategy providers, copy trading and money management with honest "
-    "statistics",
+    "summary": "Strategy providers for copy trading: description, fees, publication",
     "version": "18.0.1.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/fxcrm/fxcrm",

@@ -22,7 +22,6 @@ class FxClientEvent(models.Model):
         string="KYC Status",
     )
     reason = fields.Char(help="Why the KYC was rejected, as the provider says.")
-    referral_code = fields.Char(help="Referral code used at registration.")
     country_code = fields.Char(string="Country")
 
     _sql_constraints = [

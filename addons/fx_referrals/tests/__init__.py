@@ -1,2 +1,3 @@
 from . import test_referral_codes
 from . import test_campaign_trigger
+from . import test_registration_referrals
