@@ -823,25 +823,23 @@ class FxCampaign(models.Model):
                     minimum=decision.minimum,
                 )
                 continue
-            winner = self.env["fx.campaign.variant"].browse(decision.winner)
+            # decided: a winner, no significant difference or nothing to compare
+            winner = self.env["fx.campaign.variant"]
+            if decision.status == DecisionStatus.WINNER:
+                winner = winner.browse(decision.winner)
+                result = self.env._(
+                    "%(variant)s wins (p = %(p).4f)",
+                    variant=winner.name,
+                    p=decision.p_value,
+                )
+            else:
+                result = self.env._(
+                    "No significant difference (p = %.4f): the others get the "
+                    "first variant.",
+                    decision.p_value,
+                )
             campaign.write(
-                {
-                    "ab_decided": True,
-                    "ab_winner_id": winner.id,
-                    "ab_result": (
-                        self.env._(
-                            "%(variant)s wins (p = %(p).4f)",
-                            variant=winner.name,
-                            p=decision.p_value,
-                        )
-                        if winner
-                        else self.env._(
-                            "No significant difference (p = %.4f): the others get "
-                            "the first variant.",
-                            decision.p_value,
-                        )
-                    ),
-                }
+                {"ab_decided": True, "ab_winner_id": winner.id, "ab_result": result}
             )
             chosen = winner or campaign.variant_ids.sorted("sequence")[:1]
             waiting = campaign.participant_ids.filtered(
