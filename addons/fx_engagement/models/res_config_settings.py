@@ -42,11 +42,12 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     def set_values(self):
-        super().set_values()
+        result = super().set_values()
         params = self.env["ir.config_parameter"].sudo()
         for name in ZERO_IS_A_VALUE:
             if not self[name]:
                 params.set_param(self._fields[name].config_parameter, "0")
+        return result
 
     fx_dormant_days = fields.Integer(
         string="Dormant After (days)",
