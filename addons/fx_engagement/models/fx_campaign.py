@@ -10,7 +10,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..lib.stats import MIN_GROUP_AMOUNTS, DecisionStatus, Variant, decide_winner
-from ..tools import json_recordset, parse_trader_filter
+from ..tools import model_recordset, parse_trader_filter
 from .fx_trader_condition import ConditionArgs
 
 _logger = logging.getLogger(__name__)
@@ -614,16 +614,16 @@ class FxCampaign(models.Model):
         groups = self._fx_assign_groups(partner_ids, variants)
         due = now + first._fx_wait() if first else now
         columns = [
-            ("campaign_id", "int4", [self.id] * len(partner_ids)),
-            ("partner_id", "int4", partner_ids),
-            ("state", "varchar", ["running"] * len(partner_ids)),
-            ("step_id", "int4", [first.id or None] * len(partner_ids)),
-            ("next_action_date", "timestamp", [due] * len(partner_ids)),
-            ("enrolled_date", "timestamp", [now] * len(partner_ids)),
-            ("variant_id", "int4", [g[0] for g in groups]),
-            ("is_holdout", "bool", [g[1] for g in groups]),
-            ("in_ab_test", "bool", [g[2] for g in groups]),
-            ("is_test", "bool", [self.is_test] * len(partner_ids)),
+            ("campaign_id", [self.id] * len(partner_ids)),
+            ("partner_id", partner_ids),
+            ("state", ["running"] * len(partner_ids)),
+            ("step_id", [first.id or None] * len(partner_ids)),
+            ("next_action_date", [due] * len(partner_ids)),
+            ("enrolled_date", [now] * len(partner_ids)),
+            ("variant_id", [g[0] for g in groups]),
+            ("is_holdout", [g[1] for g in groups]),
+            ("in_ab_test", [g[2] for g in groups]),
+            ("is_test", [self.is_test] * len(partner_ids)),
         ]
         uid = self.env.uid
         # ON CONFLICT DO NOTHING: a trader another runner enrolled meanwhile is
@@ -651,7 +651,7 @@ class FxCampaign(models.Model):
                 uid,
                 now,
                 now,
-                json_recordset(columns),
+                model_recordset(self.env["fx.campaign.participant"], columns),
             )
         )
         self.env["fx.campaign.participant"].invalidate_model()

@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import json_recordset
+from ..tools import model_recordset
 
 
 class FxCampaignLog(models.Model):
@@ -51,23 +51,23 @@ class FxCampaignLog(models.Model):
             )
         )
         columns = [
-            ("participant_id", "int4", [r[0] for r in rows]),
-            ("campaign_id", "int4", [r[1] for r in rows]),
-            ("partner_id", "int4", [r[2] for r in rows]),
-            ("is_test", "bool", [r[3] for r in rows]),
-            ("step_id", "int4", [step.id or None] * count),
-            ("variant_id", "int4", [variant.id if variant else None] * count),
-            ("mailing_id", "int4", [mailing.id if mailing else None] * count),
-            ("date", "timestamp", [fields.Datetime.now()] * count),
-            ("result", "varchar", [result] * count),
-            ("detail", "varchar", [detail] * count),
+            ("participant_id", [r[0] for r in rows]),
+            ("campaign_id", [r[1] for r in rows]),
+            ("partner_id", [r[2] for r in rows]),
+            ("is_test", [r[3] for r in rows]),
+            ("step_id", [step.id or None] * count),
+            ("variant_id", [variant.id if variant else None] * count),
+            ("mailing_id", [mailing.id if mailing else None] * count),
+            ("date", [fields.Datetime.now()] * count),
+            ("result", [result] * count),
+            ("detail", [detail] * count),
         ]
         self.env.cr.execute(
             SQL(
                 "INSERT INTO fx_campaign_log (%s) SELECT %s FROM %s",
-                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
-                SQL(", ").join(SQL.identifier(c[0]) for c in columns),
-                json_recordset(columns),
+                SQL(", ").join(SQL.identifier(name) for name, _values in columns),
+                SQL(", ").join(SQL.identifier(name) for name, _values in columns),
+                model_recordset(self, columns),
             )
         )
         self.invalidate_model()

@@ -8,7 +8,7 @@ from odoo import Command, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, html2plaintext
 
-from ..tools import json_recordset
+from ..tools import model_recordset
 from .fx_trader_condition import ConditionArgs
 
 _logger = logging.getLogger(__name__)
@@ -579,17 +579,17 @@ class FxCampaignStep(models.Model):
         now = fields.Datetime.now()
         currency = self.currency_id or self.env.company.currency_id
         columns = [
-            ("participant_id", "int4", participants.ids),
-            ("partner_id", "int4", [p.partner_id.id for p in participants]),
-            ("campaign_id", "int4", [self.campaign_id.id] * count),
-            ("step_id", "int4", [self.id] * count),
-            ("amount", "numeric", [self.bonus_amount] * count),
-            ("currency_id", "int4", [currency.id] * count),
-            ("description", "varchar", [self.bonus_description or self.name] * count),
-            ("state", "varchar", ["offered"] * count),
-            ("is_test", "bool", [self.campaign_id.is_test] * count),
+            ("participant_id", participants.ids),
+            ("partner_id", [p.partner_id.id for p in participants]),
+            ("campaign_id", [self.campaign_id.id] * count),
+            ("step_id", [self.id] * count),
+            ("amount", [self.bonus_amount] * count),
+            ("currency_id", [currency.id] * count),
+            ("description", [self.bonus_description or self.name] * count),
+            ("state", ["offered"] * count),
+            ("is_test", [self.campaign_id.is_test] * count),
         ]
-        names = SQL(", ").join(SQL.identifier(c[0]) for c in columns)
+        names = SQL(", ").join(SQL.identifier(name) for name, _values in columns)
         self.env.cr.execute(
             SQL(
                 """
@@ -601,7 +601,7 @@ class FxCampaignStep(models.Model):
                 names=names,
                 uid=self.env.uid,
                 now=now,
-                rows=json_recordset(columns),
+                rows=model_recordset(self.env["fx.bonus.offer"], columns),
             )
         )
         self.env["fx.bonus.offer"].invalidate_model()

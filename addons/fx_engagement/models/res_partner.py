@@ -12,7 +12,7 @@ from odoo.tools import SQL
 from ..facts import Fact, Source, facts_query
 from ..lib.churn import churn_risk
 from ..lib.lifecycle import DEFAULT_CHURN_DAYS, DEFAULT_DORMANT_DAYS, compute_stage
-from ..tools import json_recordset
+from ..tools import model_recordset
 
 _logger = logging.getLogger(__name__)
 
@@ -710,10 +710,7 @@ class ResPartner(models.Model):
         names = [name for name in columns if name != "id"]
         if not columns["id"]:
             return
-        rows = json_recordset(
-            [("id", "int4", columns["id"])]
-            + [(n, self._fields[n].column_type[0], columns[n]) for n in names]
-        )
+        rows = model_recordset(self, [(n, columns[n]) for n in ("id", *names)])
         self.env.cr.execute(
             SQL(
                 """
