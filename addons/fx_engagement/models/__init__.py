@@ -3,6 +3,7 @@ from . import fx_strategy
 from . import res_partner
 from . import fx_trader_stage_history
 from . import fx_trading_account
+from . import fx_account_fact
 from . import fx_funding
 from . import fx_trade
 from . import fx_equity_point
@@ -16,6 +17,7 @@ from . import fx_facts_queue
 from . import fx_sync
 from . import res_config_settings
 from . import mailing_mailing
+from . import mail_compose_message
 from . import fx_campaign
 from . import fx_campaign_step
 from . import fx_campaign_variant

@@ -1,24 +1,14 @@
-from odoo import api, fields, models
+from odoo import fields, models
 
 
 class FxEquityPoint(models.Model):
     _name = "fx.equity.point"
+    _inherit = ["fx.account.fact"]
     _description = "Daily Equity Point"
     _order = "date desc, id desc"
     _log_access = False  # one row per account and day: kept lean
 
-    account_id = fields.Many2one(
-        "fx.trading.account", required=True, ondelete="cascade"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Trader",
-        compute="_compute_from_account",
-        store=True,
-        precompute=True,
-        index=True,
-        readonly=True,
-    )
+    partner_id = fields.Many2one(index=True)
     currency_id = fields.Many2one(related="account_id.currency_id")
     date = fields.Date(required=True)
     balance = fields.Monetary()
@@ -37,8 +27,3 @@ class FxEquityPoint(models.Model):
             "The day of an equity point must be between 1990 and 2099.",
         ),
     ]
-
-    @api.depends("account_id")
-    def _compute_from_account(self):
-        for point in self:
-            point.partner_id = point.account_id.partner_id

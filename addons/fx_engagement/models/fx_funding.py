@@ -12,6 +12,7 @@ FUNDING_KINDS = [
 
 class FxFunding(models.Model):
     _name = "fx.funding"
+    _inherit = ["fx.account.fact"]
     _description = "Funding Event"
     _order = "date desc, id desc"
     _rec_name = "ref"
@@ -24,24 +25,7 @@ class FxFunding(models.Model):
         default="platform",
         help="System that reported the event; the reference is unique per source.",
     )
-    account_id = fields.Many2one(
-        "fx.trading.account", required=True, index=True, ondelete="cascade"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Trader",
-        compute="_compute_from_account",
-        store=True,
-        precompute=True,
-        readonly=True,
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        compute="_compute_from_account",
-        store=True,
-        precompute=True,
-        readonly=True,
-    )
+    account_id = fields.Many2one(index=True)
     kind = fields.Selection(FUNDING_KINDS, required=True)
     amount = fields.Monetary(
         required=True, help="Positive amount in the account's currency."
@@ -90,12 +74,6 @@ class FxFunding(models.Model):
             "The date of a funding event must be between 1990 and 2099.",
         ),
     ]
-
-    @api.depends("account_id")
-    def _compute_from_account(self):
-        for funding in self:
-            funding.partner_id = funding.account_id.partner_id
-            funding.company_id = funding.account_id.company_id
 
     def init(self):
         # deposits of a trader in a window (facts, segments, campaign goals)

@@ -279,7 +279,9 @@ PUSHES = {
             key=lambda r: (*_account_key(r), r["date"]),
             conflict=("account_id", "date"),
             resolve=(("_resolve_accounts",),),
-            columns=columns("account_id", "date", "partner_id", "balance", "equity"),
+            columns=columns(
+                "account_id", "date", "partner_id", "company_id", "balance", "equity"
+            ),
         ),
         Push(
             method="push_events",

@@ -5,6 +5,7 @@ from ..tools import CompanyConversion, check_rates
 
 class FxTrade(models.Model):
     _name = "fx.trade"
+    _inherit = ["fx.account.fact"]
     _description = "Trade"
     _order = "open_time desc, id desc"
     _rec_name = "ticket"
@@ -12,24 +13,6 @@ class FxTrade(models.Model):
     # foreign keys would cost more than the rest of the insert
     _log_access = False
 
-    account_id = fields.Many2one(
-        "fx.trading.account", required=True, ondelete="cascade"
-    )
-    partner_id = fields.Many2one(
-        "res.partner",
-        string="Trader",
-        compute="_compute_from_account",
-        store=True,
-        precompute=True,
-        readonly=True,
-    )
-    company_id = fields.Many2one(
-        "res.company",
-        compute="_compute_from_account",
-        store=True,
-        precompute=True,
-        readonly=True,
-    )
     currency_id = fields.Many2one(related="account_id.currency_id")
     ticket = fields.Char(required=True)
     symbol = fields.Char(required=True)
@@ -94,12 +77,6 @@ class FxTrade(models.Model):
             "A trade cannot close before it opens.",
         ),
     ]
-
-    @api.depends("account_id")
-    def _compute_from_account(self):
-        for trade in self:
-            trade.partner_id = trade.account_id.partner_id
-            trade.company_id = trade.account_id.company_id
 
     def _fx_conversion_key(self):
         """(currency_id, company_id, day) of the conversion of the revenue, or
