@@ -107,6 +107,14 @@ class MailingMailing(models.Model):
                 steps._fx_clear_error()
         return result
 
+    def init(self):
+        # a mailing's traces by address (the duplicate guard of campaign sends)
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS mailing_trace_fx_mailing_email_idx "
+            "ON mailing_trace (mass_mailing_id, email)"
+        )
+        return super().init()
+
     def _get_seen_list(self):
         """Odoo's duplicate guard (e-mail addresses this mailing already
         reached), for a campaign send restricted to the addresses of the batch
@@ -121,14 +129,15 @@ class MailingMailing(models.Model):
         ):
             return super()._get_seen_list()
         self.ensure_one()
+        # Odoo compares the seen addresses with the recipients' normalized
+        # addresses: only traces whose address is one of the batch's can match
         rows = self.env.execute_query(
             SQL(
                 """
                 SELECT s.email FROM mailing_trace s
                   JOIN res_partner t ON t.id = s.res_id
-                 WHERE s.model = 'res.partner' AND s.mass_mailing_id = %s
-                   AND s.email IS NOT NULL
-                   AND t.email_normalized IN (
+                 WHERE s.mass_mailing_id = %s AND s.model = 'res.partner'
+                   AND s.email IN (
                        SELECT email_normalized FROM res_partner
                         WHERE id = ANY(%s) AND email_normalized IS NOT NULL)
                 """,
