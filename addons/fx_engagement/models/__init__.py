@@ -17,7 +17,6 @@ from . import fx_facts_queue
 from . import fx_sync
 from . import res_config_settings
 from . import mailing_mailing
-from . import mail_compose_message
 from . import fx_campaign
 from . import fx_campaign_step
 from . import fx_campaign_variant

@@ -364,10 +364,7 @@ class FxCampaignStep(models.Model):
             if self.action_type == "sms":
                 mailing.action_send_sms(partner_ids)
             else:
-                # see mail.compose.message._get_done_emails
-                mailing.with_context(fx_campaign_send=True).action_send_mail(
-                    partner_ids
-                )
+                mailing.action_send_mail(partner_ids)
         except (psycopg2.Error, AccessError):
             # the transaction is lost, or this user may not render it (the
             # cron may): nothing to record on the step
