@@ -448,7 +448,10 @@ class FxCampaignStep(models.Model):
             if not quiet:
                 continue
             resume_day = local.date() if hour < end else local.date() + timedelta(1)
-            resume = tz.localize(datetime.combine(resume_day, time(int(end))))
+            minutes = round(end * 60)  # 8.5 is 08:30, not 08:00 (still quiet)
+            resume = tz.localize(
+                datetime.combine(resume_day, time(minutes // 60, minutes % 60))
+            )
             deferred[resume.astimezone(pytz.utc).replace(tzinfo=None)] = group
         result = participants.browse()
         for resume, group in deferred.items():

@@ -19,3 +19,4 @@ from . import test_segment_export
 from . import test_stage_tracking
 from . import test_settings
 from . import test_currency_conversion
+from . import test_quiet_hours
