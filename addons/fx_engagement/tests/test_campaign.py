@@ -75,6 +75,29 @@ class CampaignCase(SyncCase):
     def participant(self, campaign, partner):
         return campaign.participant_ids.filtered(lambda p: p.partner_id == partner)
 
+    def ab_campaign(self, **values):
+        """A campaign whose e-mail step tests two variants, 50 / 50."""
+        values = {
+            "ab_metric": "deposit",
+            "ab_min_sample": 10,
+            "ab_decision_hours": 24,
+            "goal_days": 7,
+            **values,
+        }
+        return self.campaign(
+            [
+                {
+                    "action_type": "email",
+                    "subject": "Hello",
+                    "variant_ids": [
+                        (0, 0, {"name": "A", "split_pct": 50, "sequence": 1}),
+                        (0, 0, {"name": "B", "split_pct": 50, "sequence": 2}),
+                    ],
+                }
+            ],
+            **values,
+        )
+
 
 @freeze_time(T0)
 class TestCampaignJourney(CampaignCase):
@@ -523,25 +546,6 @@ class TestCampaignGuards(CampaignCase):
 
 @freeze_time(T0)
 class TestCampaignAB(CampaignCase):
-    def ab_campaign(self, **values):
-        return self.campaign(
-            [
-                {
-                    "action_type": "email",
-                    "subject": "Hello",
-                    "variant_ids": [
-                        (0, 0, {"name": "A", "split_pct": 50, "sequence": 1}),
-                        (0, 0, {"name": "B", "split_pct": 50, "sequence": 2}),
-                    ],
-                }
-            ],
-            ab_metric="deposit",
-            ab_min_sample=10,
-            ab_decision_hours=24,
-            goal_days=7,
-            **values,
-        )
-
     def population(self, count):
         names = [f"t{n:03d}" for n in range(count)]
         self.register(*names)

@@ -245,21 +245,7 @@ class TestStepActionDispatch(CampaignCase):
 @freeze_time(T0)
 class TestABMinimumSample(CampaignCase):
     def ab_campaign(self, **values):
-        return self.campaign(
-            [
-                {
-                    "action_type": "email",
-                    "subject": "Hello",
-                    "variant_ids": [
-                        (0, 0, {"name": "A", "split_pct": 50, "sequence": 1}),
-                        (0, 0, {"name": "B", "split_pct": 50, "sequence": 2}),
-                    ],
-                }
-            ],
-            ab_metric="deposit_amount",
-            ab_decision_hours=24,
-            **values,
-        )
+        return super().ab_campaign(ab_metric="deposit_amount", **values)
 
     def test_minimum_sample_at_least_two(self):
         campaign = self.ab_campaign(ab_min_sample=10)
