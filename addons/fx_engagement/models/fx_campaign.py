@@ -78,6 +78,12 @@ def _segment_entries(segment_id, since):
     )
 
 
+# fundings of live accounts only: a demo deposit is not money
+LIVE_FUNDING = SQL(
+    "JOIN fx_trading_account fa ON fa.id = f.account_id AND fa.account_type = 'live'"
+)
+
+
 def _client_event_arrivals(event, since, start):
     """Client events of the kind ``event`` (a KYC status changes on its row:
     its write date is its arrival)."""
@@ -93,32 +99,38 @@ def _client_event_arrivals(event, since, start):
 
 
 def _first_deposit_arrivals(since, start):
-    """The trader's first deposit arrived in the window: none before it."""
+    """The trader's first deposit on a live account arrived in the window: none
+    before it (demo deposits are not money: they never count)."""
     return SQL(
         """
         SELECT f.partner_id AS id, min(f.create_date) AS arrival
-          FROM fx_funding f
+          FROM fx_funding f %(live)s
          WHERE f.kind = 'deposit' AND f.create_date >= %(since)s
            AND f.partner_id IS NOT NULL
            AND NOT EXISTS (SELECT 1 FROM fx_funding o
+                             JOIN fx_trading_account oa ON oa.id = o.account_id
                             WHERE o.partner_id = f.partner_id
+                              AND oa.account_type = 'live'
                               AND o.kind = 'deposit'
                               AND o.create_date < %(since)s)
          GROUP BY f.partner_id
         HAVING min(f.date) >= %(start)s
         """,
+        live=LIVE_FUNDING,
         since=since,
         start=start,
     )
 
 
 def _funding_arrivals(kind, since, start):
-    """Fundings of ``kind`` (deposit, withdrawal) that arrived in the window."""
+    """Fundings of ``kind`` (deposit, withdrawal) on live accounts that arrived
+    in the window."""
     return SQL(
         "SELECT f.partner_id AS id, max(f.create_date) AS arrival "
-        "FROM fx_funding f WHERE f.kind = %s AND f.create_date >= %s "
+        "FROM fx_funding f %s WHERE f.kind = %s AND f.create_date >= %s "
         "AND f.date >= %s AND f.partner_id IS NOT NULL "
         "GROUP BY f.partner_id",
+        LIVE_FUNDING,
         kind,
         since,
         start,

@@ -20,3 +20,4 @@ from . import test_stage_tracking
 from . import test_settings
 from . import test_currency_conversion
 from . import test_quiet_hours
+from . import test_campaign_live_money
