@@ -387,7 +387,9 @@ class FxCampaign(models.Model):
         return True
 
     def action_run_now(self):
-        """Enrol and process due steps right away (what the cron does)."""
+        """Enrol and process due steps right away (what the cron does); for
+        those who may edit the campaign (FX managers), not its readers."""
+        self.check_access("write")
         self._fx_process()
         return True
 

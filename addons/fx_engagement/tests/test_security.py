@@ -528,3 +528,27 @@ class TestSecurityOverHttp(HttpCase):
                 self.assertEqual(
                     (counts["count_both"], counts["count_a"]), (expected, expected)
                 )
+
+    def test_only_managers_run_a_campaign(self):
+        campaign = self.env["fx.campaign"].create(
+            {
+                "name": "Run me",
+                "trigger_type": "once",
+                "domain": f"[('id', '=', {self.mine.id})]",
+                "step_ids": [(0, 0, {"name": "Hello", "action_type": "email"})],
+            }
+        )
+        campaign.action_start()
+        for user in (self.fx_user, self.plain, self.portal):
+            with self.subTest(user=user.login):
+                self.assertRefused(
+                    "access|Access",
+                    user,
+                    "fx.campaign",
+                    "action_run_now",
+                    [campaign.id],
+                )
+        self.assertFalse(campaign.participant_ids)
+        self.rpc(self.fx_manager, "fx.campaign", "action_run_now", [campaign.id])
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.participant_ids.partner_id, self.mine)
