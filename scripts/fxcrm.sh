@@ -4,8 +4,8 @@
 #   scripts/fxcrm.sh run     create or upgrade the database (default "fxcrm") and serve it
 #   scripts/fxcrm.sh test    fresh throwaway database, lint, pytest + pytest-odoo, drop
 #   scripts/fxcrm.sh bench   benchmarks (tests/bench), never part of the test suite;
-#                            'bench segments' runs the segment benchmark,
-#                            'bench campaigns' the campaign step vs mass mailing one
+#                            'bench NAME' runs tests/bench/NAME.py (segments,
+#                            campaigns, ...)
 #   scripts/fxcrm.sh setup   only install what is missing (Odoo venv, requirements)
 #   scripts/fxcrm.sh lint    ruff + pylint-odoo
 #
@@ -209,10 +209,38 @@ cr.execute("DROP DATABASE IF EXISTS \"%s\"" % sys.argv[1].replace(chr(34), ""))'
 
 odoo() { "$PY" "$ROOT/scripts/odoo_cli.py" -c "$ROOT/config/odoo.conf" --addons-path="$(addons_path)" "$@"; }
 
+# Browser tours need Debian's chromium; right-to-left (Arabic) assets need rtlcss.
+install_browser_tools() {
+    if ! command -v chromium >/dev/null; then
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+            say "installing chromium (browser tours)"
+            { apt-get install -y -qq chromium >/dev/null 2>&1 ||
+                { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }; } ||
+                die "could not install chromium with apt-get: install it (Debian: apt-get install chromium)."
+        else
+            die "chromium is missing (browser tours): install it (Debian: apt-get install chromium)."
+        fi
+    fi
+    if ! command -v rtlcss >/dev/null; then
+        if command -v npm >/dev/null; then
+            say "installing rtlcss (right-to-left layout for Arabic)"
+            npm install -g --silent rtlcss >/dev/null 2>&1 ||
+                die "npm could not install rtlcss: install it (npm install -g rtlcss)."
+        else
+            die "rtlcss is missing (right-to-left layout for Arabic): install Node.js and run npm install -g rtlcss."
+        fi
+    fi
+}
+
 prepare() {
     find_python
     install_requirements
+    install_browser_tools
     check_postgres
+}
+
+free_port() {
+    "$PY" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 # --- commands ----------------------------------------------------------------------
@@ -250,7 +278,8 @@ cmd_test() {
     TEST_CONF=$(mktemp)
     local db=$TEST_DB conf=$TEST_CONF
     # a config for pytest-odoo and the end-to-end server: the checked-in one plus the addons path
-    { cat "$ROOT/config/odoo.conf"; echo "addons_path = $(addons_path)"; } >"$conf"
+    # a free HTTP port for HttpCase and the tours, so two test runs can share a machine
+    { sed '/^http_port/d' "$ROOT/config/odoo.conf"; echo "addons_path = $(addons_path)"; echo "http_port = $(free_port)"; } >"$conf"
     trap 'drop_db "$TEST_DB" || true; rm -f "$TEST_CONF"' EXIT
     say "installing $TEST_ADDONS into the throwaway database $db"
     "$PY" "$ROOT/scripts/odoo_cli.py" -c "$conf" -d "$db" -i "$TEST_ADDONS" --stop-after-init --log-level=warn ||
@@ -261,14 +290,13 @@ cmd_test() {
     return $rc
 }
 
-cmd_bench() { # bench [segments|campaigns] [options]: the sync benchmark, or another
+cmd_bench() { # bench [NAME] [options]: the sync benchmark, or tests/bench/NAME.py
     local script=tests/bench/run.py
-    case "${1:-}" in
-    segments | campaigns)
+    if [ -n "${1:-}" ] && [[ "$1" != -* ]]; then
+        [ -f "$ROOT/tests/bench/$1.py" ] || die "no benchmark tests/bench/$1.py (see README, Benchmarks)."
         script=tests/bench/$1.py
         shift
-        ;;
-    esac
+    fi
     prepare
     (cd "$ROOT" && FXCRM_ODOO_PYTHON=$PY FXCRM_ADDONS_PATH=$(addons_path) "$PY" "$script" "$@")
 }
