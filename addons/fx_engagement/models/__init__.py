@@ -23,3 +23,15 @@ from . import fx_campaign_variant
 from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
+from . import fx_compliance_rule_set
+from . import fx_compliance_rule_set_version
+from . import fx_client_classification
+from . import fx_compliance_audit
+from . import res_partner_compliance
+from . import fx_trading_account_compliance
+from . import fx_sync_compliance
+from . import fx_campaign_compliance
+from . import fx_campaign_step_compliance
+from . import mail_compose_message
+from . import sms_composer
+from . import mailing_trace

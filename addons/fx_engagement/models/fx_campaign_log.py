@@ -26,7 +26,7 @@ class FxCampaignLog(models.Model):
             ("skipped", "Skipped"),
             ("deferred", "Deferred (quiet hours)"),
             ("capped", "Capped"),
-            ("blocked", "Blocked (consent)"),
+            ("blocked", "Blocked (consent or compliance)"),
             ("failed", "Failed"),
         ],
         required=True,

@@ -210,6 +210,9 @@ class FxCampaignStep(models.Model):
             skipped._fx_advance(self, now)
         if not passed:
             return
+        passed = self._fx_compliance_gate(passed, now)  # fx_campaign_step_compliance
+        if not passed:
+            return
         if self.action_type in MESSAGE_ACTIONS:
             self._fx_send(passed, now)
             return

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..lib.compliance import LEVERAGE_CLASSES, leverage_class
 from ..tools import insert_missing
 
 METALS = ("XAU", "XAG", "XPT", "XPD")
@@ -51,6 +52,15 @@ class FxInstrument(models.Model):
         required=True,
         default="forex",
     )
+    leverage_class = fields.Selection(
+        LEVERAGE_CLASSES,
+        compute="_compute_leverage_class",
+        store=True,
+        readonly=False,
+        precompute=True,
+        help="Which retail leverage cap of a rule set applies to this instrument "
+        "(guessed from the symbol and asset class; staff can correct it).",
+    )
     color = fields.Integer()
     active = fields.Boolean(default=True)
 
@@ -61,6 +71,13 @@ class FxInstrument(models.Model):
             "An instrument with this symbol already exists.",
         ),
     ]
+
+    @api.depends("name", "asset_class")
+    def _compute_leverage_class(self):
+        for instrument in self:
+            instrument.leverage_class = leverage_class(
+                instrument.name, instrument.asset_class
+            )
 
     @api.model
     def _fx_ids_by_symbol(self, symbols):
@@ -74,9 +91,14 @@ class FxInstrument(models.Model):
         }
         missing = sorted(symbols - set(found))
         if missing:
+            classes = [guess_asset_class(s) for s in missing]
             columns = [
                 ("name", missing),
-                ("asset_class", [guess_asset_class(s) for s in missing]),
+                ("asset_class", classes),
+                (
+                    "leverage_class",
+                    [leverage_class(*pair) for pair in zip(missing, classes)],
+                ),
                 ("active", [True] * len(missing)),
             ]
             found.update(insert_missing(self, "name", columns))

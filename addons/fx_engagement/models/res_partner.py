@@ -952,18 +952,3 @@ class ResPartner(models.Model):
     def _cron_fx_recompute_facts(self):
         """Daily: time windows move and traders become dormant without any push."""
         return self._fx_refresh_all_facts()
-
-    # ------------------------------------------------------------------ hooks
-    def _fx_incentive_check(self, kind, origin=None):
-        """Hook for every incentive (compliance): which of these traders may be
-        granted one now.
-
-        ``kind`` names the incentive: ``bonus`` (campaign bonus step), ``reward``
-        (referral reward redemption), ``prize`` (contest prize), ``points``
-        (referral points), ``copy_trading`` (a copy subscription or pool). ``origin``
-        is the record granting it (campaign step, redemption, contest, subscription),
-        for the audit trail. Returns ``(allowed, blocked)``, two recordsets of
-        res.partner; the blocked ones are recorded with the rule that blocked them.
-        Without compliance rules every trader is allowed.
-        """
-        return self, self.browse()
