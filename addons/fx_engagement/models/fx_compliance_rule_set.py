@@ -217,6 +217,8 @@ class FxComplianceRuleSet(models.Model):
             after = rule_set._fx_snapshot()
             if after != before[rule_set]:
                 rule_set._fx_record_version(before[rule_set], after)
+        if versioned & {*CAP_FIELDS.values(), "active"}:
+            self.env["fx.trading.account"]._fx_check_leverage(rule_set_ids=self.ids)
         return result
 
     def _fx_record_version(self, before, after):

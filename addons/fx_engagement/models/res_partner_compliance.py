@@ -216,6 +216,7 @@ class ResPartner(models.Model):
                   FROM res_partner p
                   LEFT JOIN fx_compliance_rule_set rs ON rs.id = p.fx_rule_set_id
                  WHERE p.id = ANY(%(ids)s)
+                 ORDER BY p.id
                 """,
                 ids=self.ids,
                 incentive=incentive,
