@@ -6,7 +6,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from odoo import fields
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, float_round
 
 from .lib.domain_literal import DomainSyntaxError, parse_domain
@@ -368,3 +368,11 @@ def sync_mailing_list(mailing_list, members):
     env["mailing.contact"].invalidate_model()
     env["mailing.subscription"].invalidate_model()
     env["mailing.list"].invalidate_model()
+
+
+# ------------------------------------------------------------------ records
+def raise_immutable(records, message):
+    """Refuse to create, change or delete records of an append-only model
+    (audit trail, histories): the system writes them in SQL, nobody through
+    the ORM."""
+    raise UserError(message)

@@ -17,13 +17,17 @@ class ComplianceExport(http.Controller):
     @http.route(
         "/fx_engagement/compliance/audit.csv", type="http", auth="user", methods=["GET"]
     )
-    def audit_csv(self, date_from=None, date_to=None, partner_id=None, campaign_id=None):
+    def audit_csv(
+        self, date_from=None, date_to=None, partner_id=None, campaign_id=None
+    ):
         """The compliance audit trail as CSV (compliance officers), filtered by
         period (``date_from`` / ``date_to``, YYYY-MM-DD, inclusive), client
         and campaign; PostgreSQL writes it (COPY), the server streams it."""
         env = request.env
         if not env.user.has_group(FX_COMPLIANCE):
-            raise Forbidden(env._("Only compliance officers may export the audit trail."))
+            raise Forbidden(
+                env._("Only compliance officers may export the audit trail.")
+            )
         filters = {}
         try:
             if date_from:
@@ -42,7 +46,7 @@ class ComplianceExport(http.Controller):
         env["fx.compliance.audit"]._fx_export_csv(filters, spool)
         size = spool.tell()
         spool.seek(0)
-        name = "compliance_audit_%s.csv" % date.today().isoformat()
+        name = f"compliance_audit_{date.today().isoformat()}.csv"
         return request.make_response(
             wrap_file(request.httprequest.environ, spool),
             headers=[

@@ -97,7 +97,9 @@ _SPACES = re.compile(r"\s+")
 def normalize(text):
     """Text for comparison: tags removed, entities decoded, white space
     collapsed, case folded."""
-    return _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip().casefold()
+    return (
+        _SPACES.sub(" ", html.unescape(_TAGS.sub(" ", text or ""))).strip().casefold()
+    )
 
 
 def carries_warning(body, warning):

@@ -26,8 +26,14 @@ class FxCampaign(models.Model):
         sanitize=False,
     )
 
-    @api.depends("step_ids.action_type", "step_ids.is_transactional", "segment_id",
-                 "domain", "is_test", "fx_promotes_binary_options")
+    @api.depends(
+        "step_ids.action_type",
+        "step_ids.is_transactional",
+        "segment_id",
+        "domain",
+        "is_test",
+        "fx_promotes_binary_options",
+    )
     def _compute_fx_compliance_preview(self):
         for campaign in self:
             lines = campaign._fx_compliance_preview() if campaign.id else []
@@ -58,8 +64,8 @@ class FxCampaign(models.Model):
             )
         ]
         Partner = self.env["res.partner"].browse(audience)
-        RuleSet = self.env["fx.compliance.rule.set"].sudo().with_context(
-            active_test=False
+        RuleSet = (
+            self.env["fx.compliance.rule.set"].sudo().with_context(active_test=False)
         )
         lines = []
         for kind, steps in steps_by_kind.items():
@@ -98,7 +104,9 @@ class FxCampaign(models.Model):
             "bonus": self.env._("Bonus offers"),
         }
         rows = Markup("").join(
-            Markup("<tr><td>%s</td><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>")
+            Markup(
+                "<tr><td>%s</td><td>%s</td><td>%s</td><td class='text-end'>%s</td></tr>"
+            )
             % (
                 kinds.get(line["kind"], line["kind"]),
                 line["reason"],
@@ -120,5 +128,3 @@ class FxCampaign(models.Model):
             head,
             rows,
         )
-
-

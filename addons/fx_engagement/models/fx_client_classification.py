@@ -1,8 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import model_recordset
+from ..tools import model_recordset, raise_immutable
 from .fx_compliance_rule_set import CLIENT_CATEGORIES
 
 
@@ -28,7 +27,7 @@ class FxClientClassification(models.Model):
         "fx.compliance.rule.set", string="Licence / Rule Set", ondelete="restrict"
     )
     previous_rule_set_id = fields.Many2one(
-        "fx.compliance.rule.set", string="Previous Rule Set", ondelete="restrict"
+        "fx.compliance.rule.set", ondelete="restrict"
     )
     category = fields.Selection(CLIENT_CATEGORIES, string="Client Category")
     previous_category = fields.Selection(CLIENT_CATEGORIES)
@@ -37,15 +36,20 @@ class FxClientClassification(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(
-            self.env._("Classification changes are recorded by the system only.")
+        # written by the system only (SQL): never through the ORM
+        raise_immutable(
+            self,
+            self.env._("Classification changes are recorded by the system only."),
         )
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(self.env._("Classification changes cannot be edited."))
+        raise_immutable(self, self.env._("Classification changes cannot be edited."))
+        return super().write(vals)
 
-    def unlink(self):
-        raise UserError(self.env._("Classification changes cannot be deleted."))
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise_immutable(self, self.env._("Classification changes cannot be deleted."))
 
     @api.model
     def _fx_insert(self, partner_ids, before, source, evidence=None):

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import model_recordset
+from ..tools import model_recordset, raise_immutable
 
 KINDS = [
     ("email", "E-mail"),
@@ -34,9 +33,9 @@ class FxComplianceAudit(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Client", required=True, index=True, ondelete="restrict"
     )
-    client_ref = fields.Char(string="Client ID")
+    client_ref = fields.Char("Client ID")
     rule_set_id = fields.Many2one(
-        "fx.compliance.rule.set", string="Rule Set", index=True, ondelete="restrict"
+        "fx.compliance.rule.set", index=True, ondelete="restrict"
     )
     rule_set_version = fields.Integer(string="Version")
     rule = fields.Char(
@@ -57,13 +56,19 @@ class FxComplianceAudit(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(self.env._("The audit trail is written by the system only."))
+        # written by the system only (SQL): never through the ORM
+        raise_immutable(
+            self, self.env._("The audit trail is written by the system only.")
+        )
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(self.env._("The audit trail cannot be changed."))
+        raise_immutable(self, self.env._("The audit trail cannot be changed."))
+        return super().write(vals)
 
-    def unlink(self):
-        raise UserError(self.env._("The audit trail cannot be deleted."))
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise_immutable(self, self.env._("The audit trail cannot be deleted."))
 
     def init(self):
         self.env.cr.execute(
@@ -176,7 +181,8 @@ class FxComplianceAudit(models.Model):
                         campaign_id, step_id, mailing_id, origin, user_id)
                 SELECT %(now)s,
                        CASE WHEN t.trace_type = 'sms' THEN 'sms' ELSE 'email' END,
-                       CASE WHEN t.trace_status = 'cancel' THEN 'blocked' ELSE 'sent' END,
+                       CASE WHEN t.trace_status = 'cancel' THEN 'blocked'
+                            ELSE 'sent' END,
                        p.id, p.fx_client_ref, rs.id, rs.version,
                        CASE WHEN t.trace_status = 'cancel' THEN t.failure_type END,
                        CASE WHEN t.trace_status = 'cancel'
@@ -186,7 +192,8 @@ class FxComplianceAudit(models.Model):
                            AND NOT coalesce(m.fx_is_transactional, false)
                            AND coalesce(CASE WHEN t.trace_type = 'sms'
                                              THEN rs.risk_warning_short->>'en_US'
-                                             ELSE rs.risk_warning->>'en_US' END, '') <> '',
+                                             ELSE rs.risk_warning->>'en_US'
+                                        END, '') <> '',
                        st.campaign_id, st.id, m.id,
                        'mailing.mailing,' || m.id, %(uid)s
                   FROM mailing_trace t
@@ -228,9 +235,7 @@ class FxComplianceAudit(models.Model):
         if filters.get("date_from"):
             conditions.append(SQL("a.date >= %s", filters["date_from"]))
         if filters.get("date_to"):
-            conditions.append(
-                SQL("a.date < %s::date + 1", filters["date_to"])
-            )
+            conditions.append(SQL("a.date < %s::date + 1", filters["date_to"]))
         if filters.get("partner_id"):
             conditions.append(SQL("a.partner_id = %s", filters["partner_id"]))
         if filters.get("campaign_id"):
@@ -260,6 +265,10 @@ class FxComplianceAudit(models.Model):
         self.check_access("read")
         query = self._fx_export_sql(filters)
         self.env.flush_all()
-        copy = SQL("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER, ENCODING 'UTF8')", query)
+        copy = SQL(
+            "COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER, ENCODING 'UTF8')", query
+        )
         cursor = self.env.cr._obj  # psycopg2's own cursor: copy_expert
-        cursor.copy_expert(self.env.cr.mogrify(copy.code, copy.params).decode(), fileobj)
+        cursor.copy_expert(
+            self.env.cr.mogrify(copy.code, copy.params).decode(), fileobj
+        )

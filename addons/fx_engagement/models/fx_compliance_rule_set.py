@@ -150,7 +150,9 @@ class FxComplianceRuleSet(models.Model):
         counts = dict(
             self.env["res.partner"]
             .sudo()
-            ._read_group([("fx_rule_set_id", "in", self.ids)], ["fx_rule_set_id"], ["__count"])
+            ._read_group(
+                [("fx_rule_set_id", "in", self.ids)], ["fx_rule_set_id"], ["__count"]
+            )
         )
         for rule_set in self:
             rule_set.partner_count = counts.get(rule_set, 0)
@@ -197,7 +199,9 @@ class FxComplianceRuleSet(models.Model):
         values = {}
         for fname in VERSIONED_FIELDS:
             value = self[fname]
-            values[fname] = fields.Date.to_string(value) if fname.endswith("_date") else value
+            values[fname] = (
+                fields.Date.to_string(value) if fname.endswith("_date") else value
+            )
         return values
 
     @api.model_create_multi
@@ -232,7 +236,7 @@ class FxComplianceRuleSet(models.Model):
         version = self.version + 1 if before else 1
         if before:
             # the version counter is the system's (readonly for everyone)
-            super(FxComplianceRuleSet, self.sudo()).write({"version": version})
+            self.sudo().write({"version": version})
         lines = [
             f"{self._fields[fname].string}: {old!r} -> {new!r}"
             for fname, (old, new) in changes.items()
@@ -271,7 +275,8 @@ class FxComplianceRuleSet(models.Model):
             return
         self.env.cr.execute(
             SQL(
-                "UPDATE %s SET %s = coalesce(%s, '{}'::jsonb) || jsonb_build_object(%s, %s::text) "
+                "UPDATE %s SET %s = coalesce(%s, '{}'::jsonb) "
+                "|| jsonb_build_object(%s, %s::text) "
                 "WHERE id = %s AND NOT coalesce(%s ? %s, false)",
                 SQL.identifier(self._table),
                 SQL.identifier(fname),

@@ -1,8 +1,7 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import model_recordset
+from ..tools import model_recordset, raise_immutable
 
 
 class FxComplianceRuleSetVersion(models.Model):
@@ -33,13 +32,20 @@ class FxComplianceRuleSetVersion(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        raise UserError(self.env._("Rule set versions are recorded by the system only."))
+        # written by the system only (SQL): never through the ORM
+        raise_immutable(
+            self,
+            self.env._("Rule set versions are recorded by the system only."),
+        )
+        return super().create(vals_list)
 
     def write(self, vals):
-        raise UserError(self.env._("Rule set versions cannot be changed."))
+        raise_immutable(self, self.env._("Rule set versions cannot be changed."))
+        return super().write(vals)
 
-    def unlink(self):
-        raise UserError(self.env._("Rule set versions cannot be deleted."))
+    @api.ondelete(at_uninstall=False)
+    def _unlink_never(self):
+        raise_immutable(self, self.env._("Rule set versions cannot be deleted."))
 
     @api.model
     def _fx_insert(self, values):

@@ -97,7 +97,7 @@ class FxInstrument(models.Model):
                 ("asset_class", classes),
                 (
                     "leverage_class",
-                    [leverage_class(*pair) for pair in zip(missing, classes)],
+                    [leverage_class(*p) for p in zip(missing, classes, strict=True)],
                 ),
                 ("active", [True] * len(missing)),
             ]

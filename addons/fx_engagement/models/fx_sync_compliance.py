@@ -76,8 +76,8 @@ class FxSync(models.AbstractModel):
                 continue
             previous = seen.setdefault(client, (index, licence, category))
             if previous[1:] != (licence, category) and (
-                previous[1] and licence and previous[1] != licence
-                or previous[2] and category and previous[2] != category
+                (previous[1] and licence and previous[1] != licence)
+                or (previous[2] and category and previous[2] != category)
             ):
                 errors.append(
                     (
@@ -109,24 +109,27 @@ class FxSync(models.AbstractModel):
             changed = self.env.execute_query(
                 SQL(
                     """
+                    WITH w AS (
+                        SELECT w.*, w.category IS NOT NULL AND w.category
+                                    IS DISTINCT FROM coalesce(p.fx_client_category,
+                                                              'retail') AS recategorised
+                          FROM unnest(%(ids)s::int4[], %(sets)s::int4[],
+                                      %(cats)s::varchar[], %(evidence)s::text[])
+                               AS w(id, rule_set_id, category, evidence)
+                          JOIN res_partner p ON p.id = w.id
+                    )
                     UPDATE res_partner p
                        SET fx_rule_set_id = coalesce(w.rule_set_id, p.fx_rule_set_id),
-                           fx_client_category = coalesce(w.category, p.fx_client_category),
-                           fx_category_date = CASE
-                               WHEN w.category IS NOT NULL
-                                AND w.category IS DISTINCT FROM coalesce(p.fx_client_category, 'retail')
+                           fx_client_category = coalesce(w.category,
+                                                         p.fx_client_category),
+                           fx_category_date = CASE WHEN w.recategorised
                                THEN %(today)s ELSE p.fx_category_date END,
-                           fx_category_evidence = CASE
-                               WHEN w.category IS NOT NULL
-                                AND w.category IS DISTINCT FROM coalesce(p.fx_client_category, 'retail')
+                           fx_category_evidence = CASE WHEN w.recategorised
                                THEN w.evidence ELSE p.fx_category_evidence END
-                      FROM unnest(%(ids)s::int4[], %(sets)s::int4[], %(cats)s::varchar[],
-                                  %(evidence)s::text[])
-                           AS w(id, rule_set_id, category, evidence)
+                      FROM w
                      WHERE p.id = w.id
-                       AND (coalesce(w.rule_set_id, p.fx_rule_set_id) IS DISTINCT FROM p.fx_rule_set_id
-                            OR coalesce(w.category, p.fx_client_category)
-                               IS DISTINCT FROM coalesce(p.fx_client_category, 'retail'))
+                       AND (w.recategorised OR coalesce(w.rule_set_id, p.fx_rule_set_id)
+                                               IS DISTINCT FROM p.fx_rule_set_id)
                     RETURNING p.id
                     """,
                     ids=ids,

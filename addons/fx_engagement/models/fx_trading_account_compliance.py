@@ -64,11 +64,13 @@ class FxTradingAccount(models.Model):
                     SELECT DISTINCT t.account_id, i.leverage_class AS cls
                       FROM fx_trade t
                       JOIN fx_instrument i ON i.name = t.symbol
-                     WHERE t.account_id IN (SELECT id FROM acc WHERE rule_set_id IS NOT NULL)
+                     WHERE t.account_id IN (SELECT id FROM acc
+                                             WHERE rule_set_id IS NOT NULL)
                        AND i.leverage_class IS NOT NULL
                 ),
                 classes AS (
-                    SELECT acc.id, acc.rule_set_id, coalesce(traded.cls, 'fx_major') AS cls
+                    SELECT acc.id, acc.rule_set_id,
+                           coalesce(traded.cls, 'fx_major') AS cls
                       FROM acc LEFT JOIN traded ON traded.account_id = acc.id
                      WHERE acc.rule_set_id IS NOT NULL
                 ),
@@ -90,8 +92,9 @@ class FxTradingAccount(models.Model):
                        fx_is_leverage_flagged = r.flagged
                   FROM result r
                  WHERE a.id = r.id
-                   AND (a.fx_leverage_cap, a.fx_leverage_class, a.fx_is_leverage_flagged)
-                       IS DISTINCT FROM (r.cap, r.cls, r.flagged)
+                   AND (a.fx_leverage_cap, a.fx_leverage_class,
+                        a.fx_is_leverage_flagged) IS DISTINCT FROM
+                       (r.cap, r.cls, r.flagged)
                 """,
                 where=where,
                 cap=cap,

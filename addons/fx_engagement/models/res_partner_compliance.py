@@ -24,8 +24,10 @@ HOOK_KINDS = (*INCENTIVE_KINDS, "copy_trading")
 MARKETING = "marketing"
 
 
+# the compliance part of res.partner, in its own file so that the compliance
+# rules read in one place
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited
 
     fx_rule_set_id = fields.Many2one(
         "fx.compliance.rule.set",
@@ -67,9 +69,7 @@ class ResPartner(models.Model):
         groups=FX_READ,
     )
 
-    fx_can_classify = fields.Boolean(
-        compute="_compute_fx_can_classify", groups=FX_READ
-    )
+    fx_can_classify = fields.Boolean(compute="_compute_fx_can_classify", groups=FX_READ)
 
     def _compute_fx_can_classify(self):
         self.fx_can_classify = self.env.user.has_group(FX_COMPLIANCE)
@@ -195,27 +195,40 @@ class ResPartner(models.Model):
                 """
                 SELECT p.id, rs.id, rs.version,
                        CASE
-                       WHEN coalesce(p.fx_is_vulnerable, false)
-                            AND (%(incentive)s OR %(marketing)s) THEN 'vulnerable'
+                       WHEN p.fx_is_vulnerable AND (%(incentive)s OR %(marketing)s)
+                            THEN 'vulnerable'
                        WHEN rs.id IS NULL THEN NULL
-                       WHEN %(incentive)s AND NOT CASE coalesce(p.fx_client_category, 'retail')
-                                WHEN 'professional' THEN coalesce(rs.incentive_professional, false)
-                                WHEN 'elective' THEN coalesce(rs.incentive_elective, false)
-                                ELSE coalesce(rs.incentive_retail, false) END
+                       WHEN %(incentive)s AND NOT CASE p.category
+                            WHEN 'professional' THEN rs.incentive_professional
+                            WHEN 'elective' THEN rs.incentive_elective
+                            ELSE rs.incentive_retail END
                             THEN 'incentive'
-                       WHEN %(copy)s AND coalesce(p.fx_client_category, 'retail') = 'retail'
-                            AND NOT coalesce(rs.copy_trading_retail, false)
+                       WHEN %(copy)s AND p.category = 'retail'
+                            AND NOT rs.copy_trading_retail
                             THEN 'copy_trading'
-                       WHEN %(binary)s AND coalesce(p.fx_client_category, 'retail') = 'retail'
-                            AND NOT coalesce(rs.binary_options_retail, false)
+                       WHEN %(binary)s AND p.category = 'retail'
+                            AND NOT rs.binary_options_retail
                             THEN 'binary_options'
-                       WHEN %(marketing)s AND coalesce(rs.risk_warning->>'en_US', '') <> ''
+                       WHEN %(marketing)s AND rs.risk_warning->>'en_US' <> ''
                             AND rs.loss_pct_date IS NULL
                             THEN 'no_loss_pct'
                        END
-                  FROM res_partner p
-                  LEFT JOIN fx_compliance_rule_set rs ON rs.id = p.fx_rule_set_id
-                 WHERE p.id = ANY(%(ids)s)
+                  FROM (SELECT id, fx_rule_set_id,
+                               coalesce(fx_is_vulnerable, false) AS fx_is_vulnerable,
+                               coalesce(fx_client_category, 'retail') AS category
+                          FROM res_partner WHERE id = ANY(%(ids)s)) p
+                  LEFT JOIN (
+                        SELECT id, version, risk_warning, loss_pct_date,
+                               coalesce(incentive_professional, false)
+                                   AS incentive_professional,
+                               coalesce(incentive_elective, false)
+                                   AS incentive_elective,
+                               coalesce(incentive_retail, false) AS incentive_retail,
+                               coalesce(copy_trading_retail, false)
+                                   AS copy_trading_retail,
+                               coalesce(binary_options_retail, false)
+                                   AS binary_options_retail
+                          FROM fx_compliance_rule_set) rs ON rs.id = p.fx_rule_set_id
                  ORDER BY p.id
                 """,
                 ids=self.ids,
@@ -234,9 +247,12 @@ class ResPartner(models.Model):
             "vulnerable": self.env._("vulnerable client: service messages only"),
             "incentive": self.env._("no incentives for this client category"),
             "copy_trading": self.env._("no copy trading for retail clients"),
-            "binary_options": self.env._("no binary-options marketing to retail clients"),
+            "binary_options": self.env._(
+                "no binary-options marketing to retail clients"
+            ),
             "no_loss_pct": self.env._(
-                "the risk warning's loss percentage is not set (no marketing until it is)"
+                "the risk warning's loss percentage is not set "
+                "(no marketing until it is)"
             ),
         }
         if rule == "vulnerable" or not rule_set:
@@ -260,10 +276,15 @@ class ResPartner(models.Model):
                     kinds=", ".join(HOOK_KINDS),
                 )
             )
-        binary = bool(origin and getattr(origin, "_fx_promotes_binary_options", None)
-                      and origin._fx_promotes_binary_options())
+        binary = bool(
+            origin
+            and getattr(origin, "_fx_promotes_binary_options", None)
+            and origin._fx_promotes_binary_options()
+        )
         rows = self._fx_compliance_rows(kind, binary_options=binary)
-        RuleSet = self.env["fx.compliance.rule.set"].sudo().with_context(active_test=False)
+        RuleSet = (
+            self.env["fx.compliance.rule.set"].sudo().with_context(active_test=False)
+        )
         reasons = {}
         blocked_ids = []
         for pid, (rule_set_id, _version, rule) in rows.items():
@@ -310,9 +331,11 @@ class ResPartner(models.Model):
             SQL(
                 """
                 SELECT p.id, rs.loss_pct,
-                       coalesce(nullif(rs.%(col)s->>p.lang, ''),
-                                nullif(rs.%(col)s->>(split_part(p.lang, '_', 1) || '_001'), ''),
-                                rs.%(col)s->>'en_US')
+                       coalesce(
+                           nullif(rs.%(col)s->>p.lang, ''),
+                           nullif(rs.%(col)s->>(split_part(p.lang, '_', 1) || '_001'),
+                                  ''),
+                           rs.%(col)s->>'en_US')
                   FROM res_partner p
                   JOIN fx_compliance_rule_set rs ON rs.id = p.fx_rule_set_id
                  WHERE p.id = ANY(%(ids)s)
@@ -321,6 +344,4 @@ class ResPartner(models.Model):
                 ids=self.ids,
             )
         )
-        return {
-            pid: render_warning(text, pct) for pid, pct, text in rows if text
-        }
+        return {pid: render_warning(text, pct) for pid, pct, text in rows if text}

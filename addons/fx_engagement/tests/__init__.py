@@ -22,3 +22,5 @@ from . import test_currency_conversion
 from . import test_quiet_hours
 from . import test_campaign_live_money
 from . import test_compliance
+from . import test_compliance_lib
+from . import test_compliance_http

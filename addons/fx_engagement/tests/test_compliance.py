@@ -95,7 +95,10 @@ class TestIncentiveRules(ComplianceCase):
                     ["granted" if allowed else "blocked"] * 4 + ["granted"],
                 )
                 self.assertEqual(set(entries.mapped("rule_set_id")), {rule_set})
-                self.assertEqual(set(entries.mapped("rule_set_version")), {2 if rule_set != self.unrestricted else 1})
+                self.assertEqual(
+                    set(entries.mapped("rule_set_version")),
+                    {2 if rule_set != self.unrestricted else 1},
+                )
         blocked_entry = self.audit(
             partner_id=Partner.search([("name", "=", "ESMA retail")]).id, kind="bonus"
         )
@@ -136,7 +139,9 @@ class TestIncentiveRules(ComplianceCase):
         pro = self.classify(
             self.env["res.partner"].create({"name": "P"}), rule_set, "professional"
         )
-        self.assertEqual((retail | pro)._fx_incentive_check("copy_trading"), (pro, retail))
+        self.assertEqual(
+            (retail | pro)._fx_incentive_check("copy_trading"), (pro, retail)
+        )
         self.assertEqual(
             self.audit(partner_id=retail.id).reason,
             "blocked by rule Strict v1: no copy trading for retail clients",
@@ -154,7 +159,11 @@ class TestCampaignEnforcement(ComplianceCase):
         self.classify(bob, self.esma, "professional")
         campaign = self.campaign(
             [
-                {"action_type": "bonus", "bonus_amount": 50, "bonus_description": "Welcome"},
+                {
+                    "action_type": "bonus",
+                    "bonus_amount": 50,
+                    "bonus_description": "Welcome",
+                },
                 {
                     "action_type": "bonus",
                     "bonus_amount": 20,
@@ -179,14 +188,26 @@ class TestCampaignEnforcement(ComplianceCase):
         self.assertRecordValues(
             self.audit(step_id=step1.id),
             [
-                {"partner_id": ann.id, "outcome": "blocked", "kind": "bonus",
-                 "rule": "incentive", "rule_set_id": self.esma.id,
-                 "rule_set_version": 2, "campaign_id": campaign.id,
-                 "what": "Welcome: 50.0 USD"},
-                {"partner_id": bob.id, "outcome": "granted", "kind": "bonus",
-                 "rule": False, "rule_set_id": self.esma.id,
-                 "rule_set_version": 2, "campaign_id": campaign.id,
-                 "what": "Welcome: 50.0 USD"},
+                {
+                    "partner_id": ann.id,
+                    "outcome": "blocked",
+                    "kind": "bonus",
+                    "rule": "incentive",
+                    "rule_set_id": self.esma.id,
+                    "rule_set_version": 2,
+                    "campaign_id": campaign.id,
+                    "what": "Welcome: 50.0 USD",
+                },
+                {
+                    "partner_id": bob.id,
+                    "outcome": "granted",
+                    "kind": "bonus",
+                    "rule": False,
+                    "rule_set_id": self.esma.id,
+                    "rule_set_version": 2,
+                    "campaign_id": campaign.id,
+                    "what": "Welcome: 50.0 USD",
+                },
             ],
         )
         # the compliance officer reclassifies Ann, with evidence
@@ -206,10 +227,16 @@ class TestCampaignEnforcement(ComplianceCase):
 
     def test_vulnerable_client_gets_service_messages_only(self):
         ann, bob = self.register("ann", "bob")
-        ann.write({"fx_is_vulnerable": True, "fx_vulnerable_reason": "Gambling problem"})
+        ann.write(
+            {"fx_is_vulnerable": True, "fx_vulnerable_reason": "Gambling problem"}
+        )
         campaign = self.campaign(
             [
-                {"action_type": "email", "subject": "Trade gold now", "body": "<p>Go</p>"},
+                {
+                    "action_type": "email",
+                    "subject": "Trade gold now",
+                    "body": "<p>Go</p>",
+                },
                 {
                     "action_type": "email",
                     "subject": "Your KYC documents",
@@ -228,7 +255,9 @@ class TestCampaignEnforcement(ComplianceCase):
             self.participant(campaign, ann).log_ids.sorted("id").mapped("result"),
             ["blocked", "sent", "blocked"],
         )
-        self.assertFalse(self.env["fx.bonus.offer"].search([("partner_id", "=", ann.id)]))
+        self.assertFalse(
+            self.env["fx.bonus.offer"].search([("partner_id", "=", ann.id)])
+        )
         self.assertEqual(
             self.audit(partner_id=ann.id).mapped(lambda a: (a.kind, a.outcome, a.rule)),
             [
@@ -258,7 +287,8 @@ class TestCampaignEnforcement(ComplianceCase):
         self.assertEqual(len(self.traces(cem, mailing)), 1)
         self.assertEqual(
             self.participant(campaign, ann).log_ids.detail,
-            "blocked by rule FCA (UK) v2: no binary-options marketing to retail clients",
+            "blocked by rule FCA (UK) v2: "
+            "no binary-options marketing to retail clients",
         )
 
     def test_no_marketing_until_the_loss_percentage_is_dated(self):
@@ -323,11 +353,15 @@ class TestRiskWarning(ComplianceCase):
         self.assertIn("71%", arabic)
         self.assertNotIn(EN_WARNING, arabic)
         self.assertNotIn("CFDs are complex", self.sent_mail(first, cem).body_html)
-        self.assertEqual(self.sent_mail(second, dan).body_html.count("71% of retail"), 1)
+        self.assertEqual(
+            self.sent_mail(second, dan).body_html.count("71% of retail"), 1
+        )
         self.assertNotIn("71% of retail", self.sent_mail(service, ann).body_html)
         entries = self.audit(partner_id=ann.id)
         self.assertEqual(entries.mapped("is_risk_warning"), [True, True, False])
-        self.assertEqual(entries.mapped("what"), ["Gold is moving", "Again", "Your statement"])
+        self.assertEqual(
+            entries.mapped("what"), ["Gold is moving", "Again", "Your statement"]
+        )
 
     def test_sms_short_warning_in_english_and_arabic_not_duplicated(self):
         ann, bob = self.register("ann", "bob")
@@ -419,7 +453,9 @@ class TestClassificationAndVersions(ComplianceCase):
             groups="base.group_user,fx_engagement.group_fx_compliance",
         )
         manager = new_test_user(
-            self.env, login="mgr", groups="base.group_user,fx_engagement.group_fx_manager"
+            self.env,
+            login="mgr",
+            groups="base.group_user,fx_engagement.group_fx_manager",
         )
         partner = self.env["res.partner"].create({"name": "Eve", "fx_is_trader": True})
         as_officer = partner.with_user(officer)
@@ -438,12 +474,24 @@ class TestClassificationAndVersions(ComplianceCase):
         self.assertRecordValues(
             history,
             [
-                {"rule_set_id": self.esma.id, "previous_rule_set_id": False,
-                 "category": "retail", "previous_category": "retail",
-                 "evidence": False, "user_id": officer.id, "source": "staff"},
-                {"rule_set_id": self.esma.id, "previous_rule_set_id": self.esma.id,
-                 "category": "elective", "previous_category": "retail",
-                 "evidence": "Assessment 12", "user_id": officer.id, "source": "staff"},
+                {
+                    "rule_set_id": self.esma.id,
+                    "previous_rule_set_id": False,
+                    "category": "retail",
+                    "previous_category": "retail",
+                    "evidence": False,
+                    "user_id": officer.id,
+                    "source": "staff",
+                },
+                {
+                    "rule_set_id": self.esma.id,
+                    "previous_rule_set_id": self.esma.id,
+                    "category": "elective",
+                    "previous_category": "retail",
+                    "evidence": "Assessment 12",
+                    "user_id": officer.id,
+                    "source": "staff",
+                },
             ],
         )
         self.assertEqual(str(partner.fx_category_date), "2026-11-23")
@@ -468,8 +516,12 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
                     client_category="professional",
                     category_evidence="Per se professional: bank",
                 ),
-                self.account("2004", client_ref="C4", licence="UNRESTRICTED", leverage=500),
-                self.account("2005", client_ref="C5", licence="ESMA", leverage=100, type="demo"),
+                self.account(
+                    "2004", client_ref="C4", licence="UNRESTRICTED", leverage=500
+                ),
+                self.account(
+                    "2005", client_ref="C5", licence="ESMA", leverage=100, type="demo"
+                ),
                 self.account("2006", client_ref="C6", leverage=1000),
             ]
         )
@@ -478,7 +530,11 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
 
         def flags():
             return {
-                a.login: (a.fx_is_leverage_flagged, a.fx_leverage_cap, a.fx_leverage_class)
+                a.login: (
+                    a.fx_is_leverage_flagged,
+                    a.fx_leverage_cap,
+                    a.fx_leverage_class,
+                )
                 for a in Account.search([("login", "like", "200")])
             }
 
@@ -494,16 +550,24 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
             },
         )
         c1, c3 = self.partner("C1"), self.partner("C3")
-        self.assertEqual((c1.fx_rule_set_id, c1.fx_client_category), (self.esma, "retail"))
+        self.assertEqual(
+            (c1.fx_rule_set_id, c1.fx_client_category), (self.esma, "retail")
+        )
         self.assertRecordValues(
             c3,
-            [{"fx_client_category": "professional",
-              "fx_category_evidence": "Per se professional: bank",
-              "fx_category_date": date(2026, 11, 23)}],
+            [
+                {
+                    "fx_client_category": "professional",
+                    "fx_category_evidence": "Per se professional: bank",
+                    "fx_category_date": date(2026, 11, 23),
+                }
+            ],
         )
         self.assertEqual(c3.fx_classification_ids.source, "api")
         # trading crypto brings the cap of account 2002 to 1:2
-        self.sync.push_trades([self.trade("T1", "2026-11-20T10:00:00Z", login="2002", symbol="BTCUSD")])
+        self.sync.push_trades(
+            [self.trade("T1", "2026-11-20T10:00:00Z", login="2002", symbol="BTCUSD")]
+        )
         self.assertEqual(flags()["2002"], (True, 2, "crypto"))
         # the compliance officer reclassifies C1: no cap any more
         self.classify(c1, self.esma, "professional")
@@ -516,8 +580,16 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
         # the same classification pushed again changes nothing
         history = len(c3.fx_classification_ids)
         self.sync.push_accounts(
-            [self.account("2003", client_ref="C3", licence="ESMA", leverage=200,
-                          client_category="professional", category_evidence="Bank")]
+            [
+                self.account(
+                    "2003",
+                    client_ref="C3",
+                    licence="ESMA",
+                    leverage=200,
+                    client_category="professional",
+                    category_evidence="Bank",
+                )
+            ]
         )
         c3.invalidate_recordset()
         self.assertEqual(len(c3.fx_classification_ids), history)
@@ -557,7 +629,9 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
         ]
         for records, message in cases:
             with self.subTest(message=message):
-                with self.assertRaisesRegex(ValidationError, "push_accounts refused, nothing was written") as error:
+                with self.assertRaisesRegex(
+                    ValidationError, "push_accounts refused, nothing was written"
+                ) as error:
                     self.sync.push_accounts(records)
                 self.assertIn(message, str(error.exception))
                 self.assertEqual(self.counts(), before)
@@ -568,8 +642,12 @@ class TestSyncClassificationAndLeverage(ComplianceCase):
         archived = self.env["fx.compliance.rule.set"].create(
             {"name": "Old", "code": "OLD", "active": False}
         )
-        with self.assertRaisesRegex(ValidationError, "unknown or archived licence 'OLD'"):
-            self.sync.push_accounts([self.account("3001", client_ref="K1", licence=archived.code)])
+        with self.assertRaisesRegex(
+            ValidationError, "unknown or archived licence 'OLD'"
+        ):
+            self.sync.push_accounts(
+                [self.account("3001", client_ref="K1", licence=archived.code)]
+            )
 
 
 @freeze_time(T0)
@@ -586,7 +664,11 @@ class TestPreviewAndTrail(ComplianceCase):
                 "domain": "[('fx_client_ref', '=like', 'R-%')]",
                 "step_ids": [
                     (0, 0, {"name": "Mail", "action_type": "email"}),
-                    (0, 0, {"name": "Bonus", "action_type": "bonus", "bonus_amount": 5}),
+                    (
+                        0,
+                        0,
+                        {"name": "Bonus", "action_type": "bonus", "bonus_amount": 5},
+                    ),
                     (0, 0, {"name": "Call", "action_type": "activity"}),
                 ],
             }
@@ -614,7 +696,10 @@ class TestPreviewAndTrail(ComplianceCase):
             for line in campaign._fx_compliance_preview()
             if line["kind"] == "marketing"
         ]
-        self.assertEqual(sorted(marketing), [("binary_options", 1), ("binary_options", 1), ("vulnerable", 1)])
+        self.assertEqual(
+            sorted(marketing),
+            [("binary_options", 1), ("binary_options", 1), ("vulnerable", 1)],
+        )
         self.assertFalse(self.Audit.search([]))  # a preview records nothing
 
     def test_trail_is_immutable_and_filterable(self):
@@ -624,15 +709,24 @@ class TestPreviewAndTrail(ComplianceCase):
         entry = self.audit(partner_id=ann.id)
         self.assertRecordValues(
             entry,
-            [{"kind": "reward", "outcome": "blocked", "origin": f"fx.compliance.rule.set,{self.esma.id}",
-              "client_ref": "R-ann", "date": datetime(2026, 11, 23, 10, 0, 0)}],
+            [
+                {
+                    "kind": "reward",
+                    "outcome": "blocked",
+                    "origin": f"fx.compliance.rule.set,{self.esma.id}",
+                    "client_ref": "R-ann",
+                    "date": datetime(2026, 11, 23, 10, 0, 0),
+                }
+            ],
         )
         with self.assertRaises(UserError):
             entry.write({"outcome": "granted"})
         with self.assertRaises(UserError):
             entry.unlink()
         with self.assertRaises(UserError):
-            self.Audit.create({"kind": "bonus", "outcome": "granted", "partner_id": ann.id})
+            self.Audit.create(
+                {"kind": "bonus", "outcome": "granted", "partner_id": ann.id}
+            )
         out = io.BytesIO()
         self.Audit._fx_export_csv({"partner_id": ann.id}, out)
         lines = out.getvalue().decode().splitlines()
