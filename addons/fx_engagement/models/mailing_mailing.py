@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import SQL
 
 # what changes a mailing's rendering: editing one of these retries a step that
@@ -96,7 +97,13 @@ class MailingMailing(models.Model):
         # nobody by itself: the queue marks it done without sending
         if self._fx_steps():
             return [("id", "in", [])]
-        return super()._get_recipients_domain()
+        domain = super()._get_recipients_domain()
+        if self.mailing_model_real == "res.partner" and not self.fx_is_transactional:
+            # vulnerable clients get service messages only (docs/COMPLIANCE.md)
+            vulnerable = self.env["res.partner"]._fx_vulnerable_ids()
+            if vulnerable:
+                domain = expression.AND([domain, [("id", "not in", vulnerable)]])
+        return domain
 
     def write(self, vals):
         result = super().write(vals)

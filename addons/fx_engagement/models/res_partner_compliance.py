@@ -31,6 +31,7 @@ class ResPartner(models.Model):
 
     fx_rule_set_id = fields.Many2one(
         "fx.compliance.rule.set",
+        copy=False,
         string="Licence / Rule Set",
         index="btree_not_null",
         ondelete="restrict",
@@ -41,24 +42,29 @@ class ResPartner(models.Model):
     )
     fx_client_category = fields.Selection(
         CLIENT_CATEGORIES,
+        copy=False,
         string="Client Category",
         default="retail",
         groups=FX_READ,
         help="Every client is retail until classified otherwise, with evidence.",
     )
-    fx_category_date = fields.Date(string="Classified On", groups=FX_READ)
+    fx_category_date = fields.Date(copy=False, string="Classified On", groups=FX_READ)
     fx_category_evidence = fields.Text(
+        copy=False,
         string="Classification Evidence",
         groups=FX_READ,
         help="What supports the client's category (e.g. the elective professional "
         "assessment and the client's written request).",
     )
     fx_is_vulnerable = fields.Boolean(
+        copy=False,
+        index="btree_not_null",
         string="Vulnerable Client",
         groups=FX_READ,
         help="Gets service messages only: no marketing, no incentives.",
     )
     fx_vulnerable_reason = fields.Text(
+        copy=False,
         string="Vulnerability Reason",
         groups=FX_COMPLIANCE,
     )
@@ -314,6 +320,16 @@ class ResPartner(models.Model):
         """
         allowed, blocked, _reasons = self._fx_incentive_decide(kind, origin)
         return allowed, blocked
+
+    @api.model
+    def _fx_vulnerable_ids(self):
+        """Ids of the vulnerable clients (few: an index on the flag)."""
+        return [
+            row[0]
+            for row in self.env.execute_query(
+                SQL("SELECT id FROM res_partner WHERE fx_is_vulnerable")
+            )
+        ]
 
     # ------------------------------------------------------------------ warnings
     def _fx_risk_warnings(self, channel):

@@ -271,6 +271,20 @@ class TestCampaignEnforcement(ComplianceCase):
             [("email", "sent"), ("email", "sent"), ("bonus", "granted")],
         )
 
+    def test_vulnerable_clients_left_out_of_plain_mass_mailings(self):
+        ann, bob = self.register("ann", "bob")
+        ann.write({"fx_is_vulnerable": True, "fx_vulnerable_reason": "Debts"})
+        values = {
+            "subject": "Newsletter",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": f"[('id', 'in', {[ann.id, bob.id]})]",
+            "body_html": "<p>News</p>",
+        }
+        Mailing = self.env["mailing.mailing"]
+        self.assertEqual(Mailing.create(values)._get_recipients(), [bob.id])
+        service = Mailing.create({**values, "fx_is_transactional": True})
+        self.assertEqual(sorted(service._get_recipients()), sorted([ann.id, bob.id]))
+
     def test_binary_options_marketing_never_reaches_retail(self):
         ann, bob, cem = self.register("ann", "bob", "cem")
         self.classify(ann, self.fca, "retail")
