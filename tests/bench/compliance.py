@@ -23,9 +23,11 @@ What it does, in this one process (an Odoo registry opened from the script):
 4. runs two "once" campaigns over all traders, each step processed by
    ``_fx_process(limit=--batch)`` per transaction as the cron does (mass
    mailing's auto-commit off, one commit per batch): a bonus step, then a
-   marketing e-mail step; the time spent in the compliance code (the gate of
-   each step, the risk warnings appended, the audit entries of the traces) is
-   measured inside the step's time (target: under 10 % of it);
+   marketing e-mail step; the time the compliance code adds to the step (the
+   rules, the audit entries of the decisions and of the mails, the risk
+   warnings appended) is measured inside the step's time (target: under 10 %
+   of it); the whole gate is shown too (it also logs and advances the blocked
+   participants, which the step would otherwise do for them);
 5. fills the audit trail up to ``--audit`` entries (SQL) and times the CSV
    export (``fx.compliance.audit._fx_export_csv``: PostgreSQL's COPY into a
    temporary file, what the export route streams) (target 30 s);
@@ -65,12 +67,16 @@ MIX = [
     ("rule_set_unrestricted", "retail", 15),
     (None, "retail", 5),
 ]
-# the compliance code timed inside a step
-WATCHED = [
-    ("fx.campaign.step", "_fx_compliance_gate"),
-    ("res.partner", "_fx_risk_warnings"),
+# the compliance code timed inside a step: what it adds (the rules, the audit
+# entries, the warnings) and, for information, the whole gate (which also does
+# the journey bookkeeping of the blocked participants, in place of the step's)
+ADDED = [
+    ("res.partner", "_fx_compliance_rows"),
+    ("fx.compliance.audit", "_fx_record_decisions"),
     ("fx.compliance.audit", "_fx_record_traces"),
+    ("res.partner", "_fx_risk_warnings"),
 ]
+WATCHED = [*ADDED, ("fx.campaign.step", "_fx_compliance_gate")]
 BODY = (
     "<p>Dear <t t-out='object.name'>trader</t>,</p>"
     "<p>XAUUSD closed above its weekly range this morning.</p>"
@@ -115,8 +121,8 @@ class Stopwatch:
 
         return timed
 
-    def total(self):
-        return sum(self.totals.values())
+    def added(self):
+        return sum(self.totals.get(f"{model}.{method}", 0.0) for model, method in ADDED)
 
 
 class Bench:
@@ -324,7 +330,7 @@ class Bench:
         ):
             say(f"(b) campaign step '{name}' over {len(self.ids):,} traders")
             seconds, watch, outcome, batches = self.run_campaign(name, step)
-            overhead = watch.total()
+            overhead = watch.added()
             pct = 100 * overhead / seconds if seconds else 0.0
             self.results[f"{name} outcome"] = outcome
             self.results[f"{name} compliance"] = {
@@ -336,7 +342,7 @@ class Bench:
                 note=", ".join(f"{k}: {v:,}" for k, v in sorted(outcome.items())),
             )
             self.figure(
-                f"  compliance inside it ({pct:.1f} % of the step)",
+                f"  compliance added to it ({pct:.1f} % of the step)",
                 overhead,
                 note=", ".join(
                     f"{k.split('.')[-1]} {v:.2f} s" for k, v in watch.totals.items()
@@ -363,18 +369,19 @@ class Bench:
                            (date, kind, outcome, partner_id, client_ref, rule_set_id,
                             rule_set_version, rule, reason, what, is_risk_warning,
                             origin, user_id)
-                    SELECT now() - (g %% 365) * interval '1 day',
-                           (ARRAY['email','sms','bonus','reward','points'])[1 + g %% 5],
-                           CASE WHEN g %% 7 = 0 THEN 'blocked' ELSE 'sent' END,
+                    SELECT now() - (mod(g, 365)) * interval '1 day',
+                           (ARRAY['email', 'sms', 'bonus', 'reward', 'points'])
+                               [1 + mod(g, 5)],
+                           CASE WHEN mod(g, 7) = 0 THEN 'blocked' ELSE 'sent' END,
                            p.id, p.fx_client_ref, p.fx_rule_set_id, 2,
-                           CASE WHEN g %% 7 = 0 THEN 'incentive' END,
-                           CASE WHEN g %% 7 = 0 THEN
+                           CASE WHEN mod(g, 7) = 0 THEN 'incentive' END,
+                           CASE WHEN mod(g, 7) = 0 THEN
                                 'blocked by rule ESMA (EU) v2: no incentives for '
                                 'this client category' END,
-                           'Gold just broke its weekly range', g %% 2 = 0,
-                           'mailing.mailing,' || (g %% 50), %(uid)s
+                           'Gold just broke its weekly range', mod(g, 2) = 0,
+                           'mailing.mailing,' || (mod(g, 50)), %(uid)s
                       FROM generate_series(1, %(n)s) g
-                      JOIN res_partner p ON p.id = (%(ids)s::int4[])[1 + g %% %(k)s]
+                      JOIN res_partner p ON p.id = (%(ids)s::int4[])[1 + mod(g, %(k)s)]
                     """,
                     uid=self.uid,
                     n=missing,

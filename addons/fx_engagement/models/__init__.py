@@ -34,4 +34,5 @@ from . import fx_campaign_compliance
 from . import fx_campaign_step_compliance
 from . import mail_compose_message
 from . import sms_composer
-from . import mailing_trace
+from . import mail_mail
+from . import sms_sms
