@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from ..tools import model_recordset, raise_immutable
+from ..tools import raise_immutable
 
 KINDS = [
     ("email", "E-mail"),
@@ -77,26 +77,6 @@ class FxComplianceAudit(models.Model):
         )
 
     # ------------------------------------------------------------------ writes
-    def _fx_insert(self, columns):
-        """Insert the rows of ``columns`` ((name, values) of equal length)."""
-        if not columns[0][1]:
-            return
-        count = len(columns[0][1])
-        columns = [
-            *columns,
-            ("user_id", [self.env.uid] * count),
-        ]
-        names = SQL(", ").join(SQL.identifier(name) for name, _v in columns)
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO fx_compliance_audit (%s) SELECT %s FROM %s",
-                names,
-                names,
-                model_recordset(self, columns),
-            )
-        )
-        self.invalidate_model()
-
     @api.model
     def _fx_origin_values(self, origin):
         """(campaign id, step id, mailing id, origin, what) of ``origin``."""
@@ -132,37 +112,44 @@ class FxComplianceAudit(models.Model):
         campaign_id, step_id, mailing_id, origin_ref, what = self._fx_origin_values(
             origin
         )
-        refs = dict(
-            self.env.execute_query(
-                SQL(
-                    "SELECT id, fx_client_ref FROM res_partner WHERE id = ANY(%s)",
-                    list(rows),
-                )
+        ids = list(rows)
+        self.env["res.partner"].flush_model(["fx_client_ref"])
+        # one statement: the varying columns as arrays, the others as parameters
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO fx_compliance_audit
+                       (partner_id, client_ref, rule_set_id, rule_set_version, rule,
+                        reason, outcome, kind, date, campaign_id, step_id,
+                        mailing_id, origin, what, user_id)
+                SELECT d.partner_id, p.fx_client_ref, d.rule_set_id, d.version,
+                       d.rule, d.reason,
+                       CASE WHEN d.reason IS NULL THEN %(outcome)s
+                            ELSE 'blocked' END,
+                       %(kind)s, %(now)s, %(campaign)s, %(step)s, %(mailing)s,
+                       %(origin)s, %(what)s, %(uid)s
+                  FROM unnest(%(ids)s::int4[], %(sets)s::int4[], %(versions)s::int4[],
+                              %(rules)s::varchar[], %(reasons)s::varchar[])
+                       AS d(partner_id, rule_set_id, version, rule, reason)
+                  JOIN res_partner p ON p.id = d.partner_id
+                """,
+                ids=ids,
+                sets=[rows[pid][0] for pid in ids],
+                versions=[rows[pid][1] for pid in ids],
+                rules=[rows[pid][2] for pid in ids],
+                reasons=[reasons.get(pid) for pid in ids],
+                outcome=outcome,
+                kind=kind,
+                now=fields.Datetime.now(),
+                campaign=campaign_id,
+                step=step_id,
+                mailing=mailing_id,
+                origin=origin_ref,
+                what=what,
+                uid=self.env.uid,
             )
         )
-        ids = list(rows)
-        count = len(ids)
-        self._fx_insert(
-            [
-                ("partner_id", ids),
-                ("client_ref", [refs.get(pid) for pid in ids]),
-                ("rule_set_id", [rows[pid][0] for pid in ids]),
-                ("rule_set_version", [rows[pid][1] for pid in ids]),
-                ("rule", [rows[pid][2] for pid in ids]),
-                ("reason", [reasons.get(pid) for pid in ids]),
-                (
-                    "outcome",
-                    ["blocked" if pid in reasons else outcome for pid in ids],
-                ),
-                ("kind", [kind] * count),
-                ("date", [fields.Datetime.now()] * count),
-                ("campaign_id", [campaign_id] * count),
-                ("step_id", [step_id] * count),
-                ("mailing_id", [mailing_id] * count),
-                ("origin", [origin_ref] * count),
-                ("what", [what] * count),
-            ]
-        )
+        self.invalidate_model()
 
     @api.model
     def _fx_record_traces(self, trace_ids):
@@ -171,7 +158,14 @@ class FxComplianceAudit(models.Model):
         campaign and step when the mailing is a campaign step's."""
         if not trace_ids:
             return
-        self.env.flush_all()
+        # what the statement reads, written (not the whole environment)
+        self.env["mailing.trace"].flush_model()
+        self.env["mailing.mailing"].flush_model(["subject", "fx_is_transactional"])
+        self.env["res.partner"].flush_model(
+            ["fx_client_ref", "fx_rule_set_id", "fx_is_trader"]
+        )
+        self.env["fx.campaign.step"].flush_model(["mailing_id", "campaign_id"])
+        self.env["fx.campaign.variant"].flush_model(["mailing_id", "step_id"])
         self.env.cr.execute(
             SQL(
                 """
