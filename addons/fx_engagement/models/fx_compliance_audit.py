@@ -82,6 +82,8 @@ class FxComplianceAudit(models.Model):
         """(campaign id, step id, mailing id, origin, what) of ``origin``."""
         if not origin:
             return None, None, None, None, None
+        # the trail names its origin whoever triggered it (system work)
+        origin = origin.sudo()
         campaign = step = None
         if origin._name == "fx.campaign.step":
             step, campaign = origin, origin.campaign_id
@@ -92,7 +94,7 @@ class FxComplianceAudit(models.Model):
         what = (
             origin._fx_audit_what()
             if hasattr(origin, "_fx_audit_what")
-            else origin.sudo().display_name
+            else origin.display_name
         )
         return (
             campaign.id if campaign else None,
