@@ -12,6 +12,7 @@
         "security/fx_engagement_groups.xml",
         "security/ir.model.access.csv",
         "security/fx_engagement_security.xml",
+        "security/fx_market_event_security.xml",
         "data/fx_instrument_data.xml",
         "data/fx_strategy_data.xml",
         "data/ir_cron_data.xml",
@@ -27,9 +28,14 @@
         "views/fx_campaign_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
+        "views/fx_market_event_views.xml",
         "views/fx_engagement_menus.xml",
     ],
-    "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/fx_campaign_demo.xml",
+        "demo/fx_market_event_demo.xml",
+    ],
     "application": False,
     "installable": True,
 }

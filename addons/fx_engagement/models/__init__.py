@@ -23,3 +23,8 @@ from . import fx_campaign_variant
 from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
+from . import fx_market_event
+from . import fx_campaign_market
+from . import fx_campaign_participant_market
+from . import fx_campaign_step_market
+from . import fx_trader_condition_market

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 
+from ..lib.market_events import instrument_currencies
 from ..tools import insert_missing
 
 METALS = ("XAU", "XAG", "XPT", "XPD")
@@ -51,6 +52,27 @@ class FxInstrument(models.Model):
         required=True,
         default="forex",
     )
+    # market events (docs/METRICS.md#market-events): the currencies an
+    # instrument is made of, guessed from its symbol, editable by staff
+    base_currency = fields.Char(
+        compute="_compute_currencies",
+        store=True,
+        readonly=False,
+        precompute=True,
+        size=3,
+        help="ISO code of the base currency or asset (EUR in EURUSD, XAU in "
+        "XAUUSD); empty for indices and commodities.",
+    )
+    quote_currency = fields.Char(
+        compute="_compute_currencies",
+        store=True,
+        readonly=False,
+        precompute=True,
+        size=3,
+        help="ISO code of the currency the instrument is priced in (USD in EURUSD, "
+        "XAUUSD and US30). A market event on a currency affects the forex pairs "
+        "containing it, gold and the indices priced in it.",
+    )
     color = fields.Integer()
     active = fields.Boolean(default=True)
 
@@ -61,6 +83,27 @@ class FxInstrument(models.Model):
             "An instrument with this symbol already exists.",
         ),
     ]
+
+    @api.depends("name", "asset_class")
+    def _compute_currencies(self):
+        for instrument in self:
+            base, quote = instrument_currencies(instrument.name, instrument.asset_class)
+            instrument.base_currency = base or False
+            instrument.quote_currency = quote or False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        instruments = super().create(vals_list)
+        self.env["fx.market.event"]._fx_refresh_upcoming()
+        return instruments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"name", "asset_class", "base_currency", "quote_currency", "active"} & set(
+            vals
+        ):
+            self.env["fx.market.event"]._fx_refresh_upcoming()
+        return result
 
     @api.model
     def _fx_ids_by_symbol(self, symbols):
@@ -74,9 +117,16 @@ class FxInstrument(models.Model):
         }
         missing = sorted(symbols - set(found))
         if missing:
+            classes = [guess_asset_class(s) for s in missing]
+            pairs = [
+                instrument_currencies(s, c)
+                for s, c in zip(missing, classes, strict=True)
+            ]
             columns = [
                 ("name", missing),
-                ("asset_class", [guess_asset_class(s) for s in missing]),
+                ("asset_class", classes),
+                ("base_currency", [p[0] for p in pairs]),
+                ("quote_currency", [p[1] for p in pairs]),
                 ("active", [True] * len(missing)),
             ]
             found.update(insert_missing(self, "name", columns))

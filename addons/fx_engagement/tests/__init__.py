@@ -21,3 +21,5 @@ from . import test_settings
 from . import test_currency_conversion
 from . import test_quiet_hours
 from . import test_campaign_live_money
+from . import test_market_events_lib
+from . import test_market_events
