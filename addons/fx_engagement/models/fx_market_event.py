@@ -311,32 +311,31 @@ class FxMarketEvent(models.Model):
                 )
                 continue
             symbols, ids = event._fx_affected(catalogue)[event.id]
-            concerned = self._fx_concerned_sql(symbols, ids, now)
-            [counts] = self.env.execute_query(
+            # one pass: the totals (segment NULL), then the count per segment
+            rows = self.env.execute_query(
                 SQL(
                     """
-                    SELECT count(*), count(*) FILTER (WHERE c.has_position),
-                           count(*) FILTER (WHERE c.traded_recently),
-                           count(*) FILTER (WHERE c.watching)
-                      FROM (%s) c JOIN res_partner p ON p.id = c.partner_id
-                     WHERE p.fx_is_trader AND p.active AND %s
+                    WITH c AS MATERIALIZED (
+                         SELECT c.* FROM (%(concerned)s) c
+                           JOIN res_partner p ON p.id = c.partner_id
+                          WHERE p.fx_is_trader AND p.active AND %(visible)s)
+                    SELECT NULL::int, count(*), count(*) FILTER (WHERE has_position),
+                           count(*) FILTER (WHERE traded_recently),
+                           count(*) FILTER (WHERE watching)
+                      FROM c
+                    UNION ALL
+                    SELECT r.segment_id, count(*), 0, 0, 0
+                      FROM c JOIN fx_segment_res_partner_rel r
+                        ON r.partner_id = c.partner_id
+                     GROUP BY r.segment_id
                     """,
-                    concerned,
-                    visible,
+                    concerned=self._fx_concerned_sql(symbols, ids, now),
+                    visible=visible,
                 )
             )
-            by_segment = self.env.execute_query(
-                SQL(
-                    """
-                    SELECT r.segment_id, count(*)
-                      FROM (%s) c JOIN res_partner p ON p.id = c.partner_id
-                      JOIN fx_segment_res_partner_rel r ON r.partner_id = p.id
-                     WHERE p.fx_is_trader AND p.active AND %s
-                     GROUP BY r.segment_id ORDER BY count(*) DESC, r.segment_id
-                    """,
-                    concerned,
-                    visible,
-                )
+            counts = rows[0][1:]
+            by_segment = sorted(
+                ((row[0], row[1]) for row in rows[1:]), key=lambda r: (-r[1], r[0])
             )
             for segment_id, _count in by_segment:
                 if segment_id not in segment_names:

@@ -51,12 +51,10 @@ class MarketCase(CampaignCase):
         Instrument.search(
             [("name", "not in", [*USD_SYMBOLS, "XAGUSD", "USOIL", "BTCUSD"])]
         ).active = False
-        cls.eurgbp, cls.de40 = Instrument.create(
-            [
-                {"name": "EURGBP", "asset_class": "forex"},
-                {"name": "DE40", "asset_class": "index"},
-            ]
-        )
+        ids = Instrument._fx_ids_by_symbol(["EURGBP", "DE40"])
+        cls.eurgbp, cls.de40 = Instrument.browse([ids["EURGBP"], ids["DE40"]])
+        cls.eurgbp.write({"asset_class": "forex", "active": True})
+        cls.de40.write({"asset_class": "index", "active": True})
         cls.xauusd = Instrument.search([("name", "=", "XAUUSD")])
         cls.us30 = Instrument.search([("name", "=", "US30")])
         cls.env.invalidate_all()
