@@ -340,7 +340,7 @@ class FxMarketEvent(models.Model):
             for segment_id, _count in by_segment:
                 if segment_id not in segment_names:
                     segment_names[segment_id] = (
-                        self.env["fx.segment"].sudo().browse(segment_id).name
+                        self.env["fx.segment"].browse(segment_id).name
                     )
             event.exposure_count = counts[0]
             event.exposure_position_count = counts[1]
@@ -388,7 +388,7 @@ class FxMarketEvent(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "fx_engagement.res_partner_action_trader"
         )
-        action["domain"] = [("id", "in", self._fx_concerned_ids())]
+        action["domain"] = [("fx_market_concerned_event_id", "=", self.id)]
         action["context"] = {}
         action["name"] = self.env._("Concerned by %s", self.name)
         return action

@@ -504,6 +504,14 @@ class ResPartner(models.Model):
         groups=FX_READ,
         help="In a market-event campaign's message: the event it is about.",
     )
+    fx_market_concerned_event_id = fields.Many2one(
+        "fx.market.event",
+        string="Concerned by Market Event",
+        compute="_compute_fx_market_concerned_event_id",
+        search="_search_fx_market_concerned_event_id",
+        groups=FX_READ,
+        help="Search only: the traders a market event concerns now.",
+    )
     fx_market_symbols = fields.Char(
         string="Affected Instruments (message)",
         compute="_compute_fx_market",
@@ -1070,3 +1078,20 @@ class ResPartner(models.Model):
                 if partner.id in positions_of
                 else False
             )
+
+    def _compute_fx_market_concerned_event_id(self):
+        self.fx_market_concerned_event_id = False
+
+    def _search_fx_market_concerned_event_id(self, operator, value):
+        """``= event id``: the traders the event concerns now (as the
+        current user may see them)."""
+        if operator not in ("=", "in") or not value:
+            raise ValidationError(
+                self.env._("Search the traders of a market event with '=' its id.")
+            )
+        event_ids = [value] if isinstance(value, int) else list(value)
+        events = self.env["fx.market.event"].browse(event_ids).exists()
+        partner_ids = set()
+        for event in events:
+            partner_ids.update(event._fx_concerned_ids())
+        return [("id", "in", sorted(partner_ids))]

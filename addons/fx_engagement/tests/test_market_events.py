@@ -350,6 +350,11 @@ class TestExposure(MarketCase):
             set(usd._fx_concerned_ids()),
             {self.ann.id, self.bob.id, self.dan.id, self.fay.id},
         )
+        action = usd.action_view_concerned()
+        self.assertEqual(
+            self.env["res.partner"].search(action["domain"]),
+            self.ann | self.bob | self.dan | self.fay,
+        )
         eur = self.push_event(key="ecb", currency="EUR")
         self.assertEqual(
             (
