@@ -81,6 +81,9 @@ def test_market_event_campaign_over_xmlrpc(
         "country": "US",
         "scheduled_at": _iso(now + timedelta(hours=1)),
         "forecast": "180K",
+        # a symbol of this run only: the campaign below fires for this event
+        # alone, whatever other runs left in the database
+        "instruments": [f"E2E{tag}"],
     }
     # a bad batch: refused as a whole, with the record and the field named
     with pytest.raises(xmlrpc.client.Fault) as caught:
@@ -97,6 +100,7 @@ def test_market_event_campaign_over_xmlrpc(
         "unchanged": 0,
     }
     [event_id] = admin_rpc("fx.market.event", "search", [("key", "=", f"nfp-{tag}")])
+    marker = admin_rpc("fx.instrument", "search", [("name", "=", f"E2E{tag}")])
 
     campaign_id = admin_rpc(
         "fx.campaign",
@@ -108,6 +112,7 @@ def test_market_event_campaign_over_xmlrpc(
                 "market_offset_hours": 2,
                 "market_timing": "before",
                 "market_importance": "high",
+                "market_instrument_ids": [(6, 0, marker)],
                 "reentry_policy": "any_time",
                 "start_date": (now - timedelta(hours=3)).strftime("%Y-%m-%d %H:%M:%S"),
                 "domain": f"[('fx_client_ref', '=like', 'MKT-{tag}-%')]",

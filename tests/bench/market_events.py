@@ -88,6 +88,25 @@ class MarketBench:
         common.drop_database(self.args.db, self.data_dir)
 
     def create_database(self):
+        if self.args.reuse and common.database_exists(self.args.db):
+            say(f"reusing database {self.args.db} (left by a run with --keep)")
+            self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
+            with self.env() as env:
+                for table in ("fx_campaign", "fx_market_event"):
+                    env.cr.execute(SQL("DELETE FROM %s", SQL.identifier(table)))
+                env.cr.execute(
+                    "DELETE FROM fx_segment WHERE name->>'en_US' LIKE 'Bench:%'"
+                )
+                env.cr.execute(
+                    SQL(
+                        "SELECT count(*) FROM fx_trade t JOIN res_partner p "
+                        "ON p.id = t.partner_id WHERE p.fx_client_ref LIKE %s",
+                        "MB-%",
+                    )
+                )
+                trades = env.cr.fetchone()[0]
+            # the book is kept when it is the one asked for
+            return trades == self.args.traders * self.args.trades_per_trader
         say(f"creating database {self.args.db} with {MODULE} (no demo data)")
         self.drop_database()
         start = time.perf_counter()
@@ -105,6 +124,7 @@ class MarketBench:
         common.run_odoo("install", command, log_name="market-install")
         say(f"  installed in {time.perf_counter() - start:.0f} s")
         self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
+        return False
 
     def env(self):
         return common.odoo_env(self.registry, self.uid)
@@ -176,7 +196,7 @@ class MarketBench:
                                 ELSE ot + interval '2 hours' END,
                            CASE WHEN is_open THEN 'open' ELSE 'closed' END,
                            0, -1, 0, 1
-                      FROM generate_series(0, %(total)s - 1) k
+                      FROM generate_series(0::bigint, %(total)s - 1) k
                      CROSS JOIN LATERAL (
                            SELECT k / %(per)s AS t,
                                   %(now)s - make_interval(
@@ -234,10 +254,25 @@ class MarketBench:
                     },
                 ]
             )
-            segment = env["fx.segment"].create(
-                {"name": "Bench: all traders", "domain": "[('id', '>', 0)]"}
+            # two segments, their members written as a refresh would (the
+            # refresh itself is measured by segments.py)
+            segments = env["fx.segment"].create(
+                [
+                    {"name": "Bench: every third trader", "domain": "[]"},
+                    {"name": "Bench: every fifth trader", "domain": "[]"},
+                ]
             )
-            segment.action_refresh()
+            for segment, step in zip(segments, (3, 5), strict=True):
+                env.cr.execute(
+                    SQL(
+                        "INSERT INTO fx_segment_res_partner_rel "
+                        "(segment_id, partner_id) SELECT %s, p.id FROM res_partner p "
+                        "WHERE p.fx_client_ref LIKE %s AND mod(p.id, %s) = 0",
+                        segment.id,
+                        "MB-%",
+                        step,
+                    )
+                )
 
     # ------------------------------------------------------------------ measures
     def measure_exposure(self):
@@ -335,9 +370,12 @@ class MarketBench:
 
     def run(self):
         now = datetime.now(timezone.utc).replace(microsecond=0, tzinfo=None)
-        self.create_database()
+        loaded = self.create_database()
         try:
-            self.load(now)
+            if loaded:
+                say("  the book is there already")
+            else:
+                self.load(now)
             self.push_events(now)
             self.measure_exposure()
             self.measure_enrolment(now)
@@ -357,6 +395,11 @@ def parse_args(argv=None):
     parser.add_argument("--db", default="fxcrm_bench_market")
     parser.add_argument(
         "--keep", action="store_true", help="keep the database afterwards"
+    )
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse the database a run with --keep left (its data is reloaded)",
     )
     return parser.parse_args(argv)
 

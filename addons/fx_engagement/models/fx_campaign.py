@@ -679,6 +679,9 @@ class FxCampaign(models.Model):
         groups = []
         splits = [(v.id, v.split_pct) for v in variants]
         total_split = sum(s for _v, s in splits) or 1
+        if not self.holdout_pct and not splits:
+            # nothing to draw (e.g. a notice to 50,000 traders an event concerns)
+            return [(None, False, False)] * len(partner_ids)
         for partner_id in partner_ids:
             rng = random.Random(f"{self.id}-{partner_id}")
             if self.holdout_pct and rng.random() * 100 < self.holdout_pct:

@@ -153,28 +153,29 @@ class FxCampaign(models.Model):
         else:
             symbols, ids = event._fx_affected()[event.id]
             candidates = Event._fx_concerned_sql(symbols, ids, now)
-        rows = self.env.execute_query(
-            SQL(
-                """
-                SELECT p.id FROM (%(candidates)s) c
-                  JOIN res_partner p ON p.id = c.partner_id
-                 WHERE %(audience)s %(reentry)s
-                   AND NOT EXISTS (SELECT 1 FROM fx_campaign_participant cp
-                                    WHERE cp.campaign_id = %(campaign)s
-                                      AND cp.market_event_id = %(event)s
-                                      AND cp.partner_id = p.id)
-                 ORDER BY p.id
-                """,
-                candidates=candidates,
-                audience=self._fx_audience_sql(),
-                # re-entry across events: "any time", every event; "after
-                # leaving", not while in an earlier event's journey; "never",
-                # one event only
-                reentry=self._fx_reentry_sql(),
-                campaign=self.id,
-                event=event.id,
+        with Event._fx_hash_joins():
+            rows = self.env.execute_query(
+                SQL(
+                    """
+                    SELECT p.id FROM (%(candidates)s) c
+                      JOIN res_partner p ON p.id = c.partner_id
+                     WHERE %(audience)s %(reentry)s
+                       AND NOT EXISTS (SELECT 1 FROM fx_campaign_participant cp
+                                        WHERE cp.campaign_id = %(campaign)s
+                                          AND cp.market_event_id = %(event)s
+                                          AND cp.partner_id = p.id)
+                     ORDER BY p.id
+                    """,
+                    candidates=candidates,
+                    audience=self._fx_audience_sql(),
+                    # re-entry across events: "any time", every event; "after
+                    # leaving", not while in an earlier event's journey; "never",
+                    # one event only
+                    reentry=self._fx_reentry_sql(),
+                    campaign=self.id,
+                    event=event.id,
+                )
             )
-        )
         partner_ids = [row[0] for row in rows]
         self.env.cr.execute(
             SQL(
