@@ -18,8 +18,10 @@ What it does, in this one process (an Odoo registry opened from the script):
    last 90 days, 2 % of them still open, on EURUSD, GBPUSD, XAUUSD, US30,
    NAS100 (affected by a USD event) and EURGBP, DE40, AUDNZD, BTCUSD, USOIL
    (not affected); one trader in four (50,000) also holds an open USDJPY
-   position, the only JPY instrument; one in twenty watches XAUUSD; then
-   VACUUM ANALYZE;
+   position, the only JPY instrument; one in twenty watches XAUUSD; two
+   segments (every third, every fifth trader); then VACUUM ANALYZE. With
+   ``--keep`` the database is kept, and ``--reuse`` runs on it again without
+   reloading the book;
 3. pushes two market events through ``fx.sync.push_market_events``: US
    payrolls (USD: every USD pair, gold and the US indices) and a Bank of Japan
    decision (JPY: USDJPY);

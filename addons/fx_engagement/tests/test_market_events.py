@@ -572,6 +572,45 @@ class TestMarketTrigger(MarketCase):
             copy.action_launch()
 
 
+class TestMarketAbTest(MarketCase):
+    def test_variant_opens_counted_on_the_event_copies(self):
+        with freeze_time(T0):
+            self.push_event()
+            campaign = self.market_campaign(
+                steps=[
+                    {
+                        "action_type": "email",
+                        "subject": "Alert",
+                        "variant_ids": [
+                            (0, 0, {"name": "A", "split_pct": 50, "sequence": 1}),
+                            (0, 0, {"name": "B", "split_pct": 50, "sequence": 2}),
+                        ],
+                    }
+                ],
+                ab_metric="open",
+                ab_min_sample=2,
+            )
+        with freeze_time("2026-11-20 10:31:00"):
+            campaign._fx_process()
+        participants = campaign.participant_ids
+        self.assertEqual(len(participants), 4)
+        opened = participants[:2]
+        self.traces(opened[0].partner_id).open_datetime = "2026-11-20 11:00:00"
+        self.traces(opened[1].partner_id).open_datetime = "2026-11-20 11:00:00"
+        self.env.flush_all()
+        stats = self.env["fx.campaign.report"]._fx_variant_stats(campaign)
+        self.assertEqual(sum(v["n"] for v in stats.values()), 4)
+        self.assertEqual(sum(v["successes"] for v in stats.values()), 2.0)
+        self.assertEqual(
+            set(
+                self.traces(opened[0].partner_id).mass_mailing_id.mapped(
+                    "fx_market_event_id.key"
+                )
+            ),
+            {"nfp"},
+        )
+
+
 class TestRiskNotice(MarketCase):
     def test_risk_notice_skips_cap_and_quiet_hours(self):
         params = self.env["ir.config_parameter"]
