@@ -198,3 +198,12 @@ def test_market_event_campaign_over_xmlrpc(
         clerk("fx.market.event", "search_read", [], fields=["name"])
     with pytest.raises(xmlrpc.client.Fault, match="not allowed to access"):
         clerk("fx.market.event.report", "search_read", [], fields=["event_id"])
+    portal = rpc_factory(
+        "e2e_mkt_portal",
+        provision_user(odoo_server["db"], "e2e_mkt_portal", ["base.group_portal"]),
+    )
+    for model in ("fx.market.event", "fx.market.event.report"):
+        with pytest.raises(xmlrpc.client.Fault, match="not allowed to access"):
+            portal(model, "search_read", [], fields=["id"])
+    with pytest.raises(xmlrpc.client.Fault, match="FX Integration"):
+        portal("fx.sync", "push_market_events", [event])
