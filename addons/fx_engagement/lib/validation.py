@@ -64,7 +64,7 @@ def format_errors(errors):
 
 @dataclass(frozen=True)
 class Field:
-    kind: str  # str, float, int, datetime, date, enum, bool
+    kind: str  # str, float, int, datetime, date, enum, bool, list (of str)
     required: bool = False
     max_len: int = 64
     choices: tuple = ()
@@ -210,6 +210,27 @@ def _check_number(spec, value, _latest):
     return float(value) if spec.kind == "float" else value
 
 
+def _check_list(spec, value, latest):
+    """A list of strings (symbols ...), each checked as a ``str`` of ``spec``;
+    duplicates are dropped, the order kept. ``spec.extra["max_items"]``
+    bounds its length (100 by default)."""
+    if not isinstance(value, list | tuple):
+        raise ValueError(f"expected a list of strings, got {type(value).__name__}")
+    max_items = spec.extra.get("max_items", 100)
+    if len(value) > max_items:
+        raise ValueError(f"more than {max_items} items")
+    item_spec = Field("str", max_len=spec.max_len, lower=spec.lower, upper=spec.upper)
+    items = []
+    for position, item in enumerate(value):
+        try:
+            text = _check_str(item_spec, item, latest)
+        except ValueError as exc:
+            raise ValueError(f"item {position}: {exc}") from None
+        if text not in items:
+            items.append(text)
+    return items
+
+
 def _check_bool(_spec, value, _latest):
     if not isinstance(value, bool):
         raise ValueError(f"expected true or false, got {type(value).__name__}")
@@ -224,6 +245,7 @@ CHECKS = {
     "datetime": lambda _spec, value, latest: _parse_datetime(value, latest),
     "date": lambda _spec, value, latest: _parse_date(value, latest),
     "bool": _check_bool,
+    "list": _check_list,
 }
 
 

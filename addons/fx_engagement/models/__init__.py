@@ -36,3 +36,8 @@ from . import mail_compose_message
 from . import sms_composer
 from . import mail_mail
 from . import sms_sms
+from . import fx_market_event
+from . import fx_campaign_market
+from . import fx_campaign_participant_market
+from . import fx_campaign_step_market
+from . import fx_trader_condition_market

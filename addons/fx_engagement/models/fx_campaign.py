@@ -619,7 +619,9 @@ class FxCampaign(models.Model):
         )
         return campaigns.enrol_partners(partner_ids) if campaigns else 0
 
-    def _fx_insert_participants(self, partner_ids, now):
+    def _fx_insert_participants(self, partner_ids, now, extra=()):
+        """Insert the journeys of ``partner_ids``; ``extra``: more columns,
+        (name, values) pairs (e.g. the market event of each journey)."""
         self.ensure_one()
         if not partner_ids:
             return 0
@@ -638,7 +640,9 @@ class FxCampaign(models.Model):
             ("is_holdout", [g[1] for g in groups]),
             ("in_ab_test", [g[2] for g in groups]),
             ("is_test", [self.is_test] * len(partner_ids)),
+            *extra,
         ]
+        names = SQL(", ").join(SQL.identifier(name) for name, _values in columns)
         uid = self.env.uid
         # ON CONFLICT DO NOTHING: a trader another runner enrolled meanwhile is
         # skipped, not duplicated (unique index on active journeys, see
@@ -649,17 +653,15 @@ class FxCampaign(models.Model):
             SQL(
                 """
                 INSERT INTO fx_campaign_participant
-                       (campaign_id, partner_id, state, step_id, next_action_date,
-                        enrolled_date, variant_id, is_holdout, in_ab_test, is_test,
-                        allow_parallel, create_uid, write_uid, create_date,
+                       (%s, allow_parallel, create_uid, write_uid, create_date,
                         write_date)
-                SELECT campaign_id, partner_id, state, step_id, next_action_date,
-                       enrolled_date, variant_id, is_holdout, in_ab_test, is_test,
-                       %s, %s, %s, %s, %s
+                SELECT %s, %s, %s, %s, %s, %s
                   FROM %s
                 ON CONFLICT DO NOTHING
                 RETURNING id
                 """,
+                names,
+                names,
                 self.reentry_policy == "any_time",
                 uid,
                 uid,
@@ -677,6 +679,9 @@ class FxCampaign(models.Model):
         groups = []
         splits = [(v.id, v.split_pct) for v in variants]
         total_split = sum(s for _v, s in splits) or 1
+        if not self.holdout_pct and not splits:
+            # nothing to draw (e.g. a notice to 50,000 traders an event concerns)
+            return [(None, False, False)] * len(partner_ids)
         for partner_id in partner_ids:
             rng = random.Random(f"{self.id}-{partner_id}")
             if self.holdout_pct and rng.random() * 100 < self.holdout_pct:

@@ -326,6 +326,7 @@ class FxCampaignStep(models.Model):
                 if variant and variant.step_id == self
                 else self.mailing_id
             )
+            mailing = self._fx_event_mailing(mailing)  # market events: its copy
             # already sent by a run that died before its bookkeeping: never twice
             already = self._fx_traced(mailing, group)
             partner_ids = [pid for pid in group.partner_id.ids if pid not in already]

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 
 from ..lib.compliance import LEVERAGE_CLASSES, leverage_class
+from ..lib.market_events import instrument_currencies
 from ..tools import insert_missing
 
 METALS = ("XAU", "XAG", "XPT", "XPD")
@@ -60,6 +61,26 @@ class FxInstrument(models.Model):
         precompute=True,
         help="Which retail leverage cap of a rule set applies to this instrument "
         "(guessed from the symbol and asset class; staff can correct it).",
+    # market events (docs/METRICS.md#market-events): the currencies an
+    # instrument is made of, guessed from its symbol, editable by staff
+    base_currency = fields.Char(
+        compute="_compute_currencies",
+        store=True,
+        readonly=False,
+        precompute=True,
+        size=3,
+        help="ISO code of the base currency or asset (EUR in EURUSD, XAU in "
+        "XAUUSD); empty for indices and commodities.",
+    )
+    quote_currency = fields.Char(
+        compute="_compute_currencies",
+        store=True,
+        readonly=False,
+        precompute=True,
+        size=3,
+        help="ISO code of the currency the instrument is priced in (USD in EURUSD, "
+        "XAUUSD and US30). A market event on a currency affects the forex pairs "
+        "containing it, gold and the indices priced in it.",
     )
     color = fields.Integer()
     active = fields.Boolean(default=True)
@@ -79,6 +100,27 @@ class FxInstrument(models.Model):
                 instrument.name, instrument.asset_class
             )
 
+    @api.depends("name", "asset_class")
+    def _compute_currencies(self):
+        for instrument in self:
+            base, quote = instrument_currencies(instrument.name, instrument.asset_class)
+            instrument.base_currency = base or False
+            instrument.quote_currency = quote or False
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        instruments = super().create(vals_list)
+        self.env["fx.market.event"]._fx_refresh_upcoming()
+        return instruments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"name", "asset_class", "base_currency", "quote_currency", "active"} & set(
+            vals
+        ):
+            self.env["fx.market.event"]._fx_refresh_upcoming()
+        return result
+
     @api.model
     def _fx_ids_by_symbol(self, symbols):
         """{symbol: id}, creating the instruments the platform introduced."""
@@ -92,9 +134,15 @@ class FxInstrument(models.Model):
         missing = sorted(symbols - set(found))
         if missing:
             classes = [guess_asset_class(s) for s in missing]
+            pairs = [
+                instrument_currencies(s, c)
+                for s, c in zip(missing, classes, strict=True)
+            ]
             columns = [
                 ("name", missing),
                 ("asset_class", classes),
+                ("base_currency", [p[0] for p in pairs]),
+                ("quote_currency", [p[1] for p in pairs]),
                 (
                     "leverage_class",
                     [leverage_class(*p) for p in zip(missing, classes, strict=True)],

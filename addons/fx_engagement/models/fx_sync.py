@@ -16,6 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from datetime import timedelta
 
 import pytz
 
@@ -112,6 +113,25 @@ EVENT_SCHEMA = {
 }
 
 
+MARKET_EVENT_SCHEMA = {
+    "key": Field("str", required=True, max_len=64),
+    "title": Field("str", required=True, max_len=256),
+    "importance": Field(
+        "enum", required=True, choices=("low", "medium", "high"), lower=True
+    ),
+    "scheduled_at": Field("datetime", required=True),
+    "country": Field("str", max_len=2, upper=True),
+    "currency": Field("str", max_len=3, upper=True),
+    "actual": Field("str", max_len=32),
+    "forecast": Field("str", max_len=32),
+    "previous": Field("str", max_len=32),
+    # symbols affected besides those derived from the currency
+    "instruments": Field("list", max_len=32, upper=True, extra={"max_items": 100}),
+}
+# market events are scheduled ahead: a calendar feed sends the coming year
+MARKET_EVENT_MAX_FUTURE = timedelta(days=400)
+
+
 def _account_key(record):
     return (record["platform"], record["server"], record["login"])
 
@@ -169,6 +189,8 @@ class Push:
     prepare: tuple = ()
     after: tuple = ()
     refresh: str | None = None
+    # how far ahead of now a date-time of the batch may be
+    max_future: timedelta = timedelta(days=1)
 
     def extend(self, columns=None, prepare=(), after=()):
         """This push with more columns and steps (for an inheriting addon)."""
@@ -310,6 +332,35 @@ PUSHES = {
             after=("_call_registration_hook",),
             refresh=BATCH,
         ),
+        Push(
+            method="push_market_events",
+            model="fx.market.event",
+            schema=MARKET_EVENT_SCHEMA,
+            key=lambda r: r["key"],
+            conflict=("key",),
+            resolve=(
+                (
+                    "_resolve_countries",
+                    "_resolve_event_currencies",
+                    "_require_event_scope",
+                ),
+            ),
+            prepare=("_resolve_event_instruments",),
+            columns=columns(
+                "key",
+                "importance",
+                "scheduled_at",
+                "country_id",
+                "currency_id",
+                "actual",
+                "forecast",
+                "previous",
+                "pushed_symbols",
+                name="title",
+            ),
+            after=("_link_event_instruments",),
+            max_future=MARKET_EVENT_MAX_FUTURE,
+        ),
     )
 }
 
@@ -346,6 +397,12 @@ class FxSync(models.AbstractModel):
         return self._push("push_events", records)
 
     @api.model
+    def push_market_events(self, records):
+        """Create or update market events (the economic calendar) by key; see
+        README, "Market events"."""
+        return self._push("push_market_events", records)
+
+    @api.model
     def action_recompute_all(self):
         """Refresh the facts of every trader (managers and integrations).
 
@@ -376,7 +433,7 @@ class FxSync(models.AbstractModel):
         """Run the push ``method`` on ``records``: see :class:`Push`."""
         self._check_caller()
         push = self._push_declaration(method)
-        rows = self._validate(method, records, push.schema, push.key)
+        rows = self._validate(method, records, push.schema, push.key, push.max_future)
         errors = []
         for stage in push.resolve:
             if errors:
@@ -424,13 +481,14 @@ class FxSync(models.AbstractModel):
         )
         return int(value) if value else DEFAULT_BATCH_LIMIT
 
-    def _validate(self, method, records, schema, key):
+    def _validate(self, method, records, schema, key, max_future=timedelta(days=1)):
         try:
             return validate_batch(
                 records,
                 schema,
                 fields.Datetime.now(),
                 max_records=self._batch_limit(),
+                max_future=max_future,
                 key=key,
                 local_time=self._local_time("platform" in schema),
             )
@@ -520,6 +578,30 @@ class FxSync(models.AbstractModel):
             if row["country"] and row["country_id"] is None:
                 reason = f"unknown country {row['country']!r}"
                 errors.append((index, "country", reason))
+
+    def _resolve_event_currencies(self, rows, errors):
+        """``currency_id`` of each market event's ``currency`` (any ISO
+        currency Odoo knows, active or not: an event on JPY concerns JPY
+        pairs even when the company never books JPY)."""
+        codes = {r["currency"] for r in rows if r["currency"]}
+        found = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT name, id FROM res_currency WHERE name = ANY(%s)",
+                    list(codes),
+                )
+            )
+        )
+        for index, row in enumerate(rows):
+            row["currency_id"] = found.get(row["currency"])
+            if row["currency"] and row["currency_id"] is None:
+                reason = f"unknown currency {row['currency']!r}"
+                errors.append((index, "currency", reason))
+
+    def _require_event_scope(self, rows, errors):
+        for index, row in enumerate(rows):
+            if not (row["currency"] or row["instruments"]):
+                errors.append((index, "currency", "missing (or give instruments)"))
 
     def _account_map(self, keys):
         """{(platform, server, login): (id, partner_id, company_id, currency_id)}"""
@@ -860,6 +942,56 @@ class FxSync(models.AbstractModel):
             if vals:
                 partner.write(vals)
 
+    def _resolve_event_instruments(self, rows):
+        """``instrument_ids`` of each market event's symbols (new symbols are
+        added to the instruments, as trades do) and ``pushed_symbols``."""
+        symbols = {s for row in rows for s in row["instruments"] or ()}
+        ids = self.env["fx.instrument"]._fx_ids_by_symbol(symbols) if symbols else {}
+        for row in rows:
+            names = sorted(row["instruments"] or ())
+            row["instrument_ids"] = [ids[name] for name in names]
+            row["pushed_symbols"] = ",".join(names) or None
+
+    def _link_event_instruments(self, rows):
+        """The named instruments of the batch's events, as pushed (only the
+        differences are written), then their affected instruments."""
+        Event = self.env["fx.market.event"]
+        keys = [row["key"] for row in rows]
+        event_ids = dict(
+            self.env.execute_query(
+                SQL("SELECT key, id FROM fx_market_event WHERE key = ANY(%s)", keys)
+            )
+        )
+        pairs = [
+            (event_ids[row["key"]], instrument_id)
+            for row in rows
+            for instrument_id in row["instrument_ids"]
+        ]
+        wanted = SQL(
+            "SELECT * FROM unnest(%s::int4[], %s::int4[])",
+            [p[0] for p in pairs],
+            [p[1] for p in pairs],
+        )
+        self.env.cr.execute(
+            SQL(
+                "DELETE FROM fx_market_event_instrument_rel r "
+                "WHERE r.event_id = ANY(%s) "
+                "AND (r.event_id, r.instrument_id) NOT IN (%s)",
+                list(event_ids.values()),
+                wanted,
+            )
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO fx_market_event_instrument_rel (event_id, instrument_id) "
+                "%s ON CONFLICT DO NOTHING",
+                wanted,
+            )
+        )
+        events = Event.browse(list(event_ids.values()))
+        events.invalidate_recordset()
+        events._fx_update_affected()
+
     def _set_trade_states(self, rows):
         for row in rows:
             row["state"] = "closed" if row["close_time"] else "open"
@@ -935,8 +1067,10 @@ class FxSync(models.AbstractModel):
             SELECT %(values)s %(log_values)s FROM %(rows)s
             ON CONFLICT (%(keys)s) DO UPDATE SET %(sets)s %(log_sets)s
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
-            RETURNING t.partner_id, (xmax = 0)
+            RETURNING %(partner)s, (xmax = 0)
             """,
+            # a model without traders (market events) touches none
+            partner=SQL("t.partner_id" if "partner_id" in model._fields else "NULL"),
             table=SQL.identifier(model._table),
             cols=SQL(", ").join(SQL.identifier(name) for name in names),
             values=SQL(", ").join(SQL.identifier("s", columns[name]) for name in names),

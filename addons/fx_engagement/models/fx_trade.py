@@ -116,4 +116,14 @@ class FxTrade(models.Model):
             "CREATE INDEX IF NOT EXISTS fx_trade_partner_time_idx "
             "ON fx_trade (partner_id, open_time) INCLUDE (symbol, volume)"
         )
+        # market events (docs/METRICS.md#market-event-exposure): open
+        # positions in a symbol (few rows), trades of a symbol lately
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_trade_open_symbol_idx "
+            "ON fx_trade (symbol, partner_id) WHERE state = 'open'"
+        )
+        self.env.cr.execute(
+            "CREATE INDEX IF NOT EXISTS fx_trade_symbol_time_idx "
+            "ON fx_trade (symbol, open_time) INCLUDE (partner_id)"
+        )
         return super().init()

@@ -24,6 +24,22 @@ class MailingMailing(models.Model):
         help="Service message of a trader campaign: not counted in the marketing "
         "frequency cap.",
     )
+    # market-event campaigns send a copy of the step's mailing per event
+    fx_market_event_id = fields.Many2one(
+        "fx.market.event",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="This mailing is a campaign step's message for this market event.",
+    )
+    fx_source_mailing_id = fields.Many2one(
+        "mailing.mailing",
+        string="Step Mailing",
+        readonly=True,
+        copy=False,
+        ondelete="cascade",
+        help="The campaign step's mailing this event's copy was made from.",
+    )
 
     # ------------------------------------------------------------------ guard
     # A campaign step's mailing is only ever sent by its campaign, to explicit
@@ -33,7 +49,8 @@ class MailingMailing(models.Model):
     # quiet-hour checks, or reach every contact.
     def _fx_steps(self):
         """{mailing id: step id} for the mailings of ``self`` that are the
-        content of a campaign step or of one of its A/B variants."""
+        content of a campaign step or of one of its A/B variants (or a copy of
+        one made for a market event)."""
         if not self.ids:
             return {}
         return dict(
@@ -45,6 +62,14 @@ class MailingMailing(models.Model):
                     UNION ALL
                     SELECT mailing_id, step_id FROM fx_campaign_variant
                      WHERE mailing_id = ANY(%(ids)s)
+                    UNION ALL
+                    SELECT m.id, coalesce(s.id, v.step_id) FROM mailing_mailing m
+                      LEFT JOIN fx_campaign_step s
+                             ON s.mailing_id = m.fx_source_mailing_id
+                      LEFT JOIN fx_campaign_variant v
+                             ON v.mailing_id = m.fx_source_mailing_id
+                     WHERE m.id = ANY(%(ids)s)
+                       AND m.fx_source_mailing_id IS NOT NULL
                     """,
                     ids=self.ids,
                 )

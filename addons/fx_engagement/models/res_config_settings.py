@@ -139,3 +139,24 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(
                     self.env._("The sync batch limit must be between 1 and 100,000.")
                 )
+
+    # market events (docs/METRICS.md#market-event-exposure)
+    fx_market_recent_days = fields.Integer(
+        string="Market Events: Traded in the Last (days)",
+        config_parameter="fx_engagement.market_recent_days",
+        default=7,
+        help="A trader who traded an affected instrument in this many days is "
+        "concerned by a market event (as are those with an open position in it "
+        "or watching it).",
+    )
+
+    @api.constrains("fx_market_recent_days")
+    def _check_fx_market_recent_days(self):
+        for settings in self:
+            if not 1 <= settings.fx_market_recent_days <= 365:
+                raise ValidationError(
+                    self.env._(
+                        "The market-event trading window must be between 1 and "
+                        "365 days."
+                    )
+                )

@@ -484,6 +484,48 @@ class ResPartner(models.Model):
         string="Preferred Channel",
         groups=FX_READ,
     )
+    # market events (docs/METRICS.md#market-events): the watch list is one of
+    # the rules of exposure; the fx_market_* fields are what a market-event
+    # campaign's message may name (fx_market_event_id in the context)
+    fx_watched_instrument_ids = fields.Many2many(
+        "fx.instrument",
+        "res_partner_fx_watch_rel",
+        "partner_id",
+        "instrument_id",
+        string="Watched Instruments",
+        help="Instruments the trader follows (watch list, alerts): market events "
+        "on them concern the trader.",
+        groups=FX_READ,
+    )
+    fx_market_event_id = fields.Many2one(
+        "fx.market.event",
+        string="Market Event (message)",
+        compute="_compute_fx_market",
+        groups=FX_READ,
+        help="In a market-event campaign's message: the event it is about.",
+    )
+    fx_market_concerned_event_id = fields.Many2one(
+        "fx.market.event",
+        string="Concerned by Market Event",
+        compute="_compute_fx_market_concerned_event_id",
+        search="_search_fx_market_concerned_event_id",
+        groups=FX_READ,
+        help="Search only: the traders a market event concerns now.",
+    )
+    fx_market_symbols = fields.Char(
+        string="Affected Instruments (message)",
+        compute="_compute_fx_market",
+        groups=FX_READ,
+        help="In a market-event campaign's message: the event's instruments the "
+        "trader holds, traded recently or watches, e.g. 'EURUSD, XAUUSD'.",
+    )
+    fx_market_positions = fields.Char(
+        string="Open Positions (message)",
+        compute="_compute_fx_market",
+        groups=FX_READ,
+        help="In a market-event campaign's message: the trader's open positions "
+        "in the event's instruments, e.g. 'EURUSD buy 1.00 lots'.",
+    )
 
     _sql_constraints = [
         (
@@ -952,3 +994,89 @@ class ResPartner(models.Model):
     def _cron_fx_recompute_facts(self):
         """Daily: time windows move and traders become dormant without any push."""
         return self._fx_refresh_all_facts()
+
+    # ---------------------------------------------------------- market events
+    @api.depends_context("fx_market_event_id")
+    def _compute_fx_market(self):
+        """Set-based: one query for the whole batch of recipients."""
+        event_id = self.env.context.get("fx_market_event_id")
+        Event = self.env["fx.market.event"].sudo()
+        event = Event.browse(event_id).exists() if event_id else Event
+        symbols = ids = ()
+        if event:
+            symbols, ids = event._fx_affected()[event.id]
+        partner_ids = [pid for pid in self.ids if pid]
+        symbols_of, positions_of = {}, {}
+        if event and partner_ids:
+            now = fields.Datetime.now()
+            for partner_id, names in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT s.partner_id, array_agg(DISTINCT s.symbol ORDER BY s.symbol)
+                      FROM (SELECT t.partner_id, t.symbol FROM fx_trade t
+                             WHERE t.partner_id = ANY(%(partners)s)
+                               AND t.symbol = ANY(%(symbols)s)
+                               AND (t.state = 'open' OR (t.open_time >= %(since)s
+                                                         AND t.open_time <= %(now)s))
+                            UNION
+                            SELECT w.partner_id, i.name
+                              FROM res_partner_fx_watch_rel w
+                              JOIN fx_instrument i ON i.id = w.instrument_id
+                             WHERE w.partner_id = ANY(%(partners)s)
+                               AND w.instrument_id = ANY(%(ids)s)) s
+                     GROUP BY s.partner_id
+                    """,
+                    symbols=list(symbols),
+                    ids=list(ids),
+                    since=now - timedelta(days=Event._fx_recent_days()),
+                    now=now,
+                    partners=partner_ids,
+                )
+            ):
+                symbols_of[partner_id] = ", ".join(names)
+            for partner_id, symbol, side, volume in self.env.execute_query(
+                SQL(
+                    """
+                    SELECT t.partner_id, t.symbol, t.side, sum(t.volume)
+                      FROM fx_trade t
+                     WHERE t.partner_id = ANY(%s) AND t.state = 'open'
+                       AND t.symbol = ANY(%s)
+                     GROUP BY t.partner_id, t.symbol, t.side
+                     ORDER BY t.partner_id, t.symbol, t.side
+                    """,
+                    partner_ids,
+                    list(symbols),
+                )
+            ):
+                text = self.env._(
+                    "%(symbol)s %(side)s %(volume).2f lots",
+                    symbol=symbol,
+                    side=side,
+                    volume=volume,
+                )
+                positions_of.setdefault(partner_id, []).append(text)
+        for partner in self:
+            partner.fx_market_event_id = event
+            partner.fx_market_symbols = symbols_of.get(partner.id, False)
+            partner.fx_market_positions = (
+                ", ".join(positions_of[partner.id])
+                if partner.id in positions_of
+                else False
+            )
+
+    def _compute_fx_market_concerned_event_id(self):
+        self.fx_market_concerned_event_id = False
+
+    def _search_fx_market_concerned_event_id(self, operator, value):
+        """``= event id``: the traders the event concerns now (as the
+        current user may see them)."""
+        if operator not in ("=", "in") or not value:
+            raise ValidationError(
+                self.env._("Search the traders of a market event with '=' its id.")
+            )
+        event_ids = [value] if isinstance(value, int) else list(value)
+        events = self.env["fx.market.event"].browse(event_ids).exists()
+        partner_ids = set()
+        for event in events:
+            partner_ids.update(event._fx_concerned_ids())
+        return [("id", "in", sorted(partner_ids))]

@@ -1,1 +1,2 @@
 from . import fx_campaign_report
+from . import fx_market_event_report

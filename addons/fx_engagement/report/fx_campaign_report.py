@@ -96,9 +96,14 @@ class FxCampaignReport(models.Model):
                 "click": "links_click_datetime",
                 "reply": "reply_datetime",
             }[metric]
+            # the variant's mailing, or its copy for the participant's market
+            # event (market-event campaigns send one copy per event)
             success = SQL(
-                "EXISTS (SELECT 1 FROM mailing_trace t JOIN fx_campaign_variant v "
-                "ON v.mailing_id = t.mass_mailing_id WHERE v.id = cp.variant_id "
+                "EXISTS (SELECT 1 FROM mailing_trace t "
+                "JOIN mailing_mailing m ON m.id = t.mass_mailing_id "
+                "JOIN fx_campaign_variant v "
+                "ON v.mailing_id IN (m.id, m.fx_source_mailing_id) "
+                "WHERE v.id = cp.variant_id "
                 "AND t.model = 'res.partner' AND t.res_id = cp.partner_id "
                 "AND t.%s IS NOT NULL)::int",
                 SQL.identifier(column),

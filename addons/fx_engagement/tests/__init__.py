@@ -24,3 +24,5 @@ from . import test_campaign_live_money
 from . import test_compliance
 from . import test_compliance_lib
 from . import test_compliance_http
+from . import test_market_events_lib
+from . import test_market_events
