@@ -61,6 +61,7 @@ class FxInstrument(models.Model):
         precompute=True,
         help="Which retail leverage cap of a rule set applies to this instrument "
         "(guessed from the symbol and asset class; staff can correct it).",
+    )
     # market events (docs/METRICS.md#market-events): the currencies an
     # instrument is made of, guessed from its symbol, editable by staff
     base_currency = fields.Char(
