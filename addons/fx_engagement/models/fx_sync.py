@@ -935,8 +935,10 @@ class FxSync(models.AbstractModel):
             SELECT %(values)s %(log_values)s FROM %(rows)s
             ON CONFLICT (%(keys)s) DO UPDATE SET %(sets)s %(log_sets)s
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
-            RETURNING t.partner_id, (xmax = 0)
+            RETURNING %(partner)s, (xmax = 0)
             """,
+            # a model without trader (social metrics) has none to refresh
+            partner=SQL("t.partner_id" if "partner_id" in model._fields else "NULL"),
             table=SQL.identifier(model._table),
             cols=SQL(", ").join(SQL.identifier(name) for name in names),
             values=SQL(", ").join(SQL.identifier("s", columns[name]) for name in names),

@@ -1,1 +1,3 @@
 from . import fx_campaign_report
+from . import fx_channel_touch
+from . import fx_channel_effectiveness

@@ -1,0 +1,42 @@
+from odoo import fields, models
+
+from .fx_feedback_request import TRIGGER_PARAM
+
+SURVEY_DOMAIN = [("fx_feedback_kind", "!=", False)]
+
+
+def _trigger_field(trigger, label, help_text):
+    return fields.Many2one(
+        "survey.survey",
+        string=label,
+        config_parameter=TRIGGER_PARAM % trigger,
+        domain=SURVEY_DOMAIN,
+        help=help_text,
+    )
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    fx_feedback_survey_activity = _trigger_field(
+        "activity",
+        "Survey After a Done Activity",
+        "Sent to the trader when an activity on them (or on their opportunity) "
+        "is marked done.",
+    )
+    fx_feedback_survey_deposit = _trigger_field(
+        "deposit",
+        "Survey After a Deposit",
+        "Sent to the trader after a deposit on a live account.",
+    )
+    fx_feedback_survey_onboarding = _trigger_field(
+        "onboarding",
+        "Survey After Onboarding",
+        "Sent once to a trader who becomes funded or active for the first time.",
+    )
+    fx_feedback_survey_ticket = _trigger_field(
+        "ticket",
+        "Survey After a Closed Ticket",
+        "Sent when a support ticket of the trader is closed (by a helpdesk addon "
+        "calling the feedback hook).",
+    )
