@@ -193,6 +193,7 @@ class FxFeedback(models.Model):
     def _fx_count_open_followups(self, partner_ids):
         """{partner_id: open follow-up activities} (tests and reports)."""
         activity_type = self.env.ref(FOLLOWUP_TYPE)
+        self.env["mail.activity"].flush_model()
         return dict(
             self.env.execute_query(
                 SQL(

@@ -72,7 +72,7 @@ class FxFeedbackRequest(models.Model):
         string="Personal Link", compute="_compute_survey_url", compute_sudo=True
     )
     trigger = fields.Selection(TRIGGERS, required=True, default="manual")
-    origin_model = fields.Char(string="Origin Model", readonly=True)
+    origin_model = fields.Char(readonly=True)
     origin_id = fields.Many2oneReference(
         string="Origin ID", model_field="origin_model", readonly=True
     )
@@ -177,6 +177,7 @@ class FxFeedbackRequest(models.Model):
         if not targets:
             return self.browse()
         partner_ids = list({partner.id for partner, _m, _i in targets})
+        self.flush_model()
         taken = {
             (partner_id, model, res_id)
             for partner_id, model, res_id in self.env.execute_query(
@@ -301,6 +302,7 @@ class FxFeedbackRequest(models.Model):
         )
         if not requests:
             return
+        self.env["survey.user_input.line"].flush_model()
         scores = dict(
             self.env.execute_query(
                 SQL(
@@ -342,6 +344,7 @@ class FxFeedbackRequest(models.Model):
         """One UPDATE: the requests ``{id: score or None}`` are answered now,
         with their score and the per-answer KPI values."""
         ids = list(scores)
+        self.flush_model()
         self.env.cr.execute(
             SQL(
                 """

@@ -47,7 +47,7 @@ class FxSocialMetric(models.Model):
     audience = fields.Integer(
         default=0,
         help="Followers of the account when measured (for the audience engagement "
-        "rate)."
+        "rate).",
     )
     # written in SQL (_fx_compute_rates): an undefined rate (zero reach or
     # audience) is NULL, shown empty and left out of averages
@@ -104,6 +104,7 @@ class FxSocialMetric(models.Model):
         (docs/METRICS.md#social-engagement)."""
         if not self.ids:
             return
+        self.flush_recordset()
         self.env.cr.execute(
             SQL(
                 """

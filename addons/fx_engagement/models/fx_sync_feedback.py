@@ -127,8 +127,9 @@ class FxSync(models.AbstractModel):
         if method in FEEDBACK_PUSHES:
             # social platforms are not trading platforms: date-times without an
             # offset are read in the time zone of client events
-            self = self.with_context(fx_sync_events_tz=True)
-        return super(FxSync, self)._validate(method, records, schema, key)
+            sync = self.with_context(fx_sync_events_tz=True)
+            return super(FxSync, sync)._validate(method, records, schema, key)
+        return super()._validate(method, records, schema, key)
 
     def _local_time(self, by_platform):
         if self.env.context.get("fx_sync_events_tz"):
@@ -213,6 +214,8 @@ class FxSync(models.AbstractModel):
         for the record rules and reports); a sentiment set by staff is kept
         when the source sends none."""
         partner_ids = list({row["partner_id"] for row in rows})
+        self.env["res.partner"].flush_model(["user_id", "team_id", "company_id"])
+        self.env["fx.feedback"].flush_model()
         partners = {
             pid: (user_id, team_id, company_id)
             for pid, user_id, team_id, company_id in self.env.execute_query(
@@ -246,6 +249,7 @@ class FxSync(models.AbstractModel):
     def _follow_up_feedback(self, rows):
         negative = [r for r in rows if r["sentiment"] == "negative"]
         if negative:
+            self.env["fx.feedback"].flush_model()
             ids = [
                 row[0]
                 for row in self.env.execute_query(

@@ -4,6 +4,9 @@ from .fx_feedback_request import TRIGGER_PARAM
 
 SURVEY_DOMAIN = [("fx_feedback_kind", "!=", False)]
 
+# the feedback part of the model, kept apart from the main file (its own part)
+# pylint: disable=consider-merging-classes-inherited
+
 
 def _trigger_field(trigger, label, help_text):
     return fields.Many2one(

@@ -21,6 +21,9 @@ FEEDBACK_FIELDS = frozenset(
 ONBOARDED = ("funded", "active")
 ONBOARDED_OR_LATER = ("funded", "active", "dormant", "churned")
 
+# the feedback part of the model, kept apart from the main file (its own part)
+# pylint: disable=consider-merging-classes-inherited
+
 
 class ResPartner(models.Model):
     _inherit = "res.partner"
@@ -118,6 +121,7 @@ class ResPartner(models.Model):
         trader with answers, or with KPIs to clear: ``all_traders``) from their
         answered requests (docs/METRICS.md#trader-feedback-scores)."""
         now = fields.Datetime.now()
+        self.env["fx.feedback.request"].flush_model()
         if all_traders:
             targets = SQL(
                 "(SELECT partner_id AS id FROM fx_feedback_request "
@@ -204,7 +208,7 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------- triggers
     def _fx_write_stage_changes(self, changes, now):
-        super()._fx_write_stage_changes(changes, now)
+        result = super()._fx_write_stage_changes(changes, now)
         onboarded = [
             partner_id
             for partner_id, old, new in changes
@@ -214,6 +218,7 @@ class ResPartner(models.Model):
             self.env["fx.feedback.request"]._fx_on_interaction(
                 "onboarding", self.browse(onboarded)
             )
+        return result
 
     # ------------------------------------------------------------- actions
     def action_fx_view_feedback(self):

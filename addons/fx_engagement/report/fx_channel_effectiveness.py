@@ -26,7 +26,7 @@ class FxChannelEffectiveness(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
-    segment_id = fields.Many2one("fx.segment", string="Segment", readonly=True)
+    segment_id = fields.Many2one("fx.segment", readonly=True)
     date = fields.Datetime(readonly=True)
     channel = fields.Selection(CHANNELS, readonly=True)
     kind = fields.Selection(TOUCH_KINDS, readonly=True)
@@ -74,7 +74,8 @@ class FxChannelEffectiveness(models.Model):
                              AND f.date <= t.date + %(days)s * interval '1 day'
                       ) AS converted
                   ) c
-                 WHERE t.direction = 'out' AND t.kind IN ('mailing', 'activity', 'survey')
+                 WHERE t.direction = 'out'
+                   AND t.kind IN ('mailing', 'activity', 'survey')
                    AND (t.kind <> 'mailing' OR t.delivered = 1)
                 )
                 """,

@@ -45,7 +45,7 @@ class FxChannelTouch(models.Model):
         string="Source ID", model_field="res_model", readonly=True
     )
     utm_campaign_id = fields.Many2one("utm.campaign", string="Campaign", readonly=True)
-    mailing_id = fields.Many2one("mailing.mailing", string="Mailing", readonly=True)
+    mailing_id = fields.Many2one("mailing.mailing", readonly=True)
     delivered = fields.Integer(readonly=True)
     opened = fields.Integer(readonly=True)
     clicked = fields.Integer(readonly=True)
