@@ -1,8 +1,15 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 from .fx_feedback_request import TRIGGER_PARAM
 
 SURVEY_DOMAIN = [("fx_feedback_kind", "!=", False)]
+TRIGGER_FIELDS = (
+    "fx_feedback_survey_activity",
+    "fx_feedback_survey_deposit",
+    "fx_feedback_survey_onboarding",
+    "fx_feedback_survey_ticket",
+)
 
 # the feedback part of the model, kept apart from the main file (its own part)
 # pylint: disable=consider-merging-classes-inherited
@@ -43,3 +50,24 @@ class ResConfigSettings(models.TransientModel):
         "Sent when a support ticket of the trader is closed (by a helpdesk addon "
         "calling the feedback hook).",
     )
+
+    @api.constrains(
+        "fx_feedback_survey_activity",
+        "fx_feedback_survey_deposit",
+        "fx_feedback_survey_onboarding",
+        "fx_feedback_survey_ticket",
+    )
+    def _check_fx_feedback_surveys(self):
+        for settings in self:
+            for name in TRIGGER_FIELDS:
+                survey = settings[name]
+                if survey and not survey.fx_feedback_kind:
+                    raise ValidationError(
+                        self.env._(
+                            "%(setting)s: the survey %(survey)s measures no "
+                            "feedback KPI; set its Feedback KPI (CSAT, CES or NPS) "
+                            "first.",
+                            setting=settings._fields[name].string,
+                            survey=survey.display_name,
+                        )
+                    )

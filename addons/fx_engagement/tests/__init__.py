@@ -22,3 +22,4 @@ from . import test_currency_conversion
 from . import test_quiet_hours
 from . import test_campaign_live_money
 from . import test_feedback
+from . import test_feedback_security

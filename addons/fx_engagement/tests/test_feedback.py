@@ -275,6 +275,17 @@ class TestFeedbackTriggers(FeedbackCase):
         )
         self.assertEqual(self.Request.search_count([("partner_id", "=", ann.id)]), 2)
 
+    def test_settings_refuse_a_survey_without_kpi(self):
+        plain = self.env["survey.survey"].create({"title": "Plain"})
+        Settings = self.env["res.config.settings"]
+        with self.assertRaisesRegex(ValidationError, "Plain measures no feedback KPI"):
+            Settings.create({"fx_feedback_survey_deposit": plain.id})
+        Settings.create({"fx_feedback_survey_deposit": self.csat.id}).execute()
+        self.assertEqual(self.Request._fx_trigger_survey("deposit"), self.csat)
+        # a survey archived later is ignored, not an error at the next deposit
+        self.csat.active = False
+        self.assertIsNone(self.Request._fx_trigger_survey("deposit"))
+
     def test_generic_ticket_hook(self):
         self.set_trigger("ticket", self.ces)
         # any record with a trader is a ticket for the hook (helpdesk addons)
