@@ -185,5 +185,5 @@ class TestFeedbackOverHttp(HttpCase):
         )
         self.assertEqual(activities.user_id, self.sam)
         # private helpers are not callable
-        with self.assertRaisesRegex(xmlrpc.client.Fault, "private"):
+        with self.assertRaisesRegex(xmlrpc.client.Fault, "Private methods"):
             self.rpc(self.manager, "fx.feedback.request", "_fx_send", [])
