@@ -70,13 +70,6 @@ class FxFeedback(models.Model):
         "mail.activity", string="Follow-up", readonly=True, ondelete="set null"
     )
     is_followup_handled = fields.Boolean(readonly=True, copy=False)
-    negative_count = fields.Integer(
-        string="Negative", compute="_compute_measures", store=True
-    )
-    positive_count = fields.Integer(
-        string="Positive", compute="_compute_measures", store=True
-    )
-
     _sql_constraints = [
         (
             "source_ref_unique",
@@ -100,12 +93,6 @@ class FxFeedback(models.Model):
         for feedback in self:
             text = " ".join((feedback.body or "").split())
             feedback.summary = text[:80] + ("..." if len(text) > 80 else "")
-
-    @api.depends("sentiment")
-    def _compute_measures(self):
-        for feedback in self:
-            feedback.negative_count = int(feedback.sentiment == "negative")
-            feedback.positive_count = int(feedback.sentiment == "positive")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -135,7 +122,13 @@ class FxFeedback(models.Model):
         follow-ups, one create of the missing ones."""
         activity_type = self.env.ref(FOLLOWUP_TYPE)
         partners = items.partner_id
-        Activity = self.env["mail.activity"].sudo()
+        # shown in the salesperson's activities, without an assignment e-mail
+        # per activity (a bulk push may open hundreds)
+        Activity = (
+            self.env["mail.activity"]
+            .sudo()
+            .with_context(mail_activity_quick_update=True)
+        )
         open_by_partner = {
             activity.res_id: activity
             for activity in Activity.search(
