@@ -20,6 +20,8 @@ FEEDBACK_FIELDS = frozenset(
 # a trader reaching these stages from an earlier one has completed onboarding
 ONBOARDED = ("funded", "active")
 ONBOARDED_OR_LATER = ("funded", "active", "dormant", "churned")
+# the onboarding survey asks traders whose first deposit is this recent
+ONBOARDING_RECENT_DAYS = 2
 
 # the feedback part of the model, kept apart from the main file (its own part)
 # pylint: disable=consider-merging-classes-inherited
@@ -214,10 +216,23 @@ class ResPartner(models.Model):
             for partner_id, old, new in changes
             if new in ONBOARDED and old not in ONBOARDED_OR_LATER
         ]
-        if onboarded:
-            self.env["fx.feedback.request"]._fx_on_interaction(
-                "onboarding", self.browse(onboarded)
-            )
+        Request = self.env["fx.feedback.request"]
+        if onboarded and Request._fx_trigger_survey("onboarding"):
+            # only a recent first deposit: loading a book's history onboards
+            # thousands of traders at once, none of whom is asked
+            since = now - timedelta(days=ONBOARDING_RECENT_DAYS)
+            recent = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT id FROM res_partner WHERE id = ANY(%s) "
+                        "AND fx_ftd_date >= %s ORDER BY id",
+                        onboarded,
+                        since,
+                    )
+                )
+            ]
+            Request._fx_on_interaction("onboarding", self.browse(recent))
         return result
 
     # ------------------------------------------------------------- actions

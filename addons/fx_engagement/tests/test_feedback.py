@@ -274,6 +274,12 @@ class TestFeedbackTriggers(FeedbackCase):
             [self.funding("D-2", 300, "2026-11-20T11:00:00Z", login="L-ann")]
         )
         self.assertEqual(self.Request.search_count([("partner_id", "=", ann.id)]), 2)
+        # history loaded late (a deposit of 10 days ago): nobody is asked
+        (bob,) = self.register("bob", at="2026-11-01T09:00:00Z")
+        self.fund("bob", 800, "2026-11-10T10:00:00Z")
+        bob.invalidate_recordset()
+        self.assertEqual(bob.fx_stage, "funded")
+        self.assertFalse(self.Request.search([("partner_id", "=", bob.id)]))
 
     def test_settings_refuse_a_survey_without_kpi(self):
         plain = self.env["survey.survey"].create({"title": "Plain"})
