@@ -42,6 +42,8 @@ AUTOMATIC_TRIGGERS = ("activity", "deposit", "onboarding", "ticket")
 # the last days (a trader depositing daily is not surveyed daily)
 COOLDOWN_DAYS = 30
 ROLLING_DAYS = 90
+# when the nightly refresh of the 90-day scores last ran
+SCORES_LAST_RUN = "fx_engagement.feedback_scores_last_run"
 
 
 class FxFeedbackRequest(models.Model):
@@ -89,7 +91,7 @@ class FxFeedbackRequest(models.Model):
         readonly=True,
     )
     sent_date = fields.Datetime(default=fields.Datetime.now, readonly=True)
-    answered_date = fields.Datetime(readonly=True)
+    answered_date = fields.Datetime(readonly=True, index="btree_not_null")
     # written in SQL when the answer completes (_fx_record_scores); a value
     # that does not apply (no answer, another kind) is NULL, so that the pivot
     # and graph views' mean of each column over a group is the group's KPI
@@ -383,6 +385,35 @@ class FxFeedbackRequest(models.Model):
 
     @api.model
     def _cron_refresh_feedback_scores(self):
-        """Nightly: the 90-day averages move with time; recompute every trader
-        with an answer (one UPDATE)."""
-        self.env["res.partner"]._fx_recompute_feedback_scores(all_traders=True)
+        """Nightly: the 90-day averages move with time. The traders whose
+        answers left the window since the last run are recomputed (one UPDATE;
+        new answers recompute their trader at once); the first run, or one
+        after the parameter is removed, recomputes every trader with
+        answers."""
+        icp = self.env["ir.config_parameter"].sudo()
+        now = fields.Datetime.now()
+        last = icp.get_param(SCORES_LAST_RUN)
+        Partner = self.env["res.partner"]
+        try:
+            last = fields.Datetime.to_datetime(last) if last else None
+        except ValueError:
+            last = None
+        if last is None or last > now:
+            Partner._fx_recompute_feedback_scores(all_traders=True)
+        else:
+            self.flush_model()
+            window = timedelta(days=ROLLING_DAYS)
+            ids = [
+                row[0]
+                for row in self.env.execute_query(
+                    SQL(
+                        "SELECT DISTINCT partner_id FROM fx_feedback_request "
+                        "WHERE state = 'done' AND answered_date >= %s "
+                        "AND answered_date < %s",
+                        last - window,
+                        now - window,
+                    )
+                )
+            ]
+            Partner.browse(ids)._fx_recompute_feedback_scores()
+        icp.set_param(SCORES_LAST_RUN, fields.Datetime.to_string(now))

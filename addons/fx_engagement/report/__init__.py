@@ -1,3 +1,4 @@
 from . import fx_campaign_report
 from . import fx_channel_touch
 from . import fx_channel_effectiveness
+from . import fx_feedback_analysis

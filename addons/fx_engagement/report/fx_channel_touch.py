@@ -16,6 +16,20 @@ TOUCH_KINDS = [
 ]
 # the row id of each source: its own id times SLOTS plus its slot
 SLOTS = 16
+# the columns of a mass mailing trace ``t`` of the mailing ``m``
+TRACE_COLUMNS = SQL(
+    """
+    CASE WHEN t.trace_type = 'sms' THEN 'sms' ELSE 'email' END AS channel,
+    'out' AS direction, 'mailing' AS kind, 'mailing.trace' AS res_model,
+    t.id AS res_id, m.campaign_id AS utm_campaign_id, m.id AS mailing_id,
+    t.trace_status IN ('sent', 'open', 'reply') AS delivered,
+    t.trace_type <> 'sms' AND (t.open_datetime IS NOT NULL
+        OR t.trace_status IN ('open', 'reply')
+        OR t.links_click_datetime IS NOT NULL) AS opened,
+    t.links_click_datetime IS NOT NULL AS clicked,
+    NULL::boolean AS engaged
+    """
+)
 
 
 class FxChannelTouch(models.Model):
@@ -89,37 +103,39 @@ class FxChannelTouch(models.Model):
                             THEN CASE WHEN u.engaged THEN 100.0 ELSE 0.0 END
                        END AS engaged_rate
                   FROM (
-                    -- mass mailing traces (e-mail, SMS) of traders and their leads
-                    SELECT t.id::bigint * %(slots)s AS id,
-                           coalesce(l.partner_id, t.res_id) AS pid,
+                    -- mass mailing traces (e-mail, SMS) of traders
+                    SELECT t.id::bigint * %(slots)s AS id, t.res_id AS pid,
                            coalesce(t.sent_datetime, t.create_date) AS date,
-                           CASE WHEN t.trace_type = 'sms' THEN 'sms' ELSE 'email'
-                           END AS channel,
-                           'out' AS direction, 'mailing' AS kind,
-                           'mailing.trace' AS res_model, t.id AS res_id,
-                           m.campaign_id AS utm_campaign_id, m.id AS mailing_id,
-                           t.trace_status IN ('sent', 'open', 'reply') AS delivered,
-                           t.trace_type <> 'sms' AND (
-                               t.open_datetime IS NOT NULL
-                               OR t.trace_status IN ('open', 'reply')
-                               OR t.links_click_datetime IS NOT NULL) AS opened,
-                           t.links_click_datetime IS NOT NULL AS clicked,
-                           NULL::boolean AS engaged
+                           %(trace_cols)s
                       FROM mailing_trace t
                       JOIN mailing_mailing m ON m.id = t.mass_mailing_id
-                      LEFT JOIN crm_lead l ON t.model = 'crm.lead' AND l.id = t.res_id
-                     WHERE t.model IN ('res.partner', 'crm.lead')
+                     WHERE t.model = 'res.partner'
+                    UNION ALL
+                    -- and of their leads / opportunities
+                    SELECT t.id::bigint * %(slots)s + 9, l.partner_id,
+                           coalesce(t.sent_datetime, t.create_date), %(trace_cols)s
+                      FROM mailing_trace t
+                      JOIN mailing_mailing m ON m.id = t.mass_mailing_id
+                      JOIN crm_lead l ON l.id = t.res_id
+                     WHERE t.model = 'crm.lead'
                     UNION ALL
                     -- clicks on tracked links of those messages
-                    SELECT c.id::bigint * %(slots)s + 1,
-                           coalesce(l.partner_id, t.res_id), c.create_date,
+                    SELECT c.id::bigint * %(slots)s + 1, t.res_id, c.create_date,
                            CASE WHEN t.trace_type = 'sms' THEN 'sms' ELSE 'email' END,
                            'in', 'click', 'link.tracker.click', c.id,
                            c.campaign_id, c.mass_mailing_id, NULL, NULL, NULL, NULL
                       FROM link_tracker_click c
                       JOIN mailing_trace t ON t.id = c.mailing_trace_id
-                      LEFT JOIN crm_lead l ON t.model = 'crm.lead' AND l.id = t.res_id
-                     WHERE t.model IN ('res.partner', 'crm.lead')
+                     WHERE t.model = 'res.partner'
+                    UNION ALL
+                    SELECT c.id::bigint * %(slots)s + 10, l.partner_id, c.create_date,
+                           CASE WHEN t.trace_type = 'sms' THEN 'sms' ELSE 'email' END,
+                           'in', 'click', 'link.tracker.click', c.id,
+                           c.campaign_id, c.mass_mailing_id, NULL, NULL, NULL, NULL
+                      FROM link_tracker_click c
+                      JOIN mailing_trace t ON t.id = c.mailing_trace_id
+                      JOIN crm_lead l ON l.id = t.res_id
+                     WHERE t.model = 'crm.lead'
                     UNION ALL
                     -- e-mails and SMS on the trader's chatter, done activities
                     SELECT mm.id::bigint * %(slots)s + 2, mm.res_id, mm.date,
@@ -196,5 +212,6 @@ class FxChannelTouch(models.Model):
                 """,
                 table=SQL.identifier(self._table),
                 slots=SLOTS,
+                trace_cols=TRACE_COLUMNS,
             )
         )

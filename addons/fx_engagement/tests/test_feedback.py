@@ -133,6 +133,34 @@ class TestFeedbackKpis(FeedbackCase):
         by_team = self.kpi("nps_value:avg", groupby=["team_id"])
         self.assertAlmostEqual(by_team[(self.team,)], 100 / 3)
 
+    def test_kpis_per_segment(self):
+        self.build_book()
+        vip = self.env["fx.segment"].create(
+            {"name": "VIP", "domain": "[]", "refresh_policy": "manual"}
+        )
+        self.env["fx.segment.membership"].create(
+            [
+                {"segment_id": vip.id, "partner_id": p.id, "date_entered": "2026-01-01"}
+                for p in (self.ann, self.bob)
+            ]
+        )
+        rows = {
+            segment: values
+            for segment, *values in self.env["fx.feedback.analysis"]._read_group(
+                [],
+                ["segment_id"],
+                ["csat_pct:avg", "nps_value:avg", "responded_pct:avg"],
+            )
+        }
+        # VIP (Ann, Bob): CSAT 5, 4, 2 -> 2 / 3; NPS 10, 6 -> (1 - 1) / 2 = 0;
+        # all 7 of their requests answered
+        self.assertAlmostEqual(rows[vip][0], 200 / 3)
+        self.assertEqual(rows[vip][1:], [0.0, 100.0])
+        # no segment (Cid, Dan): CSAT 5 -> 100; NPS 9 -> 100; 2 of 3 answered
+        none = self.env["fx.segment"]
+        self.assertEqual(rows[none][:2], [100.0, 100.0])
+        self.assertAlmostEqual(rows[none][2], 200 / 3)
+
     def test_trader_scores(self):
         self.build_book()
         ann, bob, dan = self.ann, self.bob, self.dan
@@ -155,11 +183,21 @@ class TestFeedbackKpis(FeedbackCase):
         self.assertEqual(self.env.cr.fetchone(), (None, None))
         # 81 days later Ann's CSAT of 10 days ago (2026-11-10) leaves the
         # window: the nightly job clears her average, her last score stays
+        self.Request._cron_refresh_feedback_scores()  # tonight: nothing moves
+        ann.invalidate_recordset()
+        self.assertEqual(ann.fx_csat_count_90d, 1)
+        with freeze_time("2027-02-08 12:00:00"):  # 90 days after: still in
+            self.Request._cron_refresh_feedback_scores()
+        ann.invalidate_recordset()
+        self.assertEqual(ann.fx_csat_count_90d, 1)
         with freeze_time("2027-02-09 12:00:00"):
             self.Request._cron_refresh_feedback_scores()
         ann.invalidate_recordset()
         self.assertEqual(ann.fx_csat_count_90d, 0)
+        self.assertFalse(ann.fx_csat_avg_90d)
         self.assertEqual(ann.fx_csat_last, 4)
+        # the other kinds are unchanged: Ann's NPS (2026-11-19) is still in
+        self.assertEqual(ann.fx_nps_count_90d, 1)
 
     def test_no_responses(self):
         self.send(self.csat, self.dan)

@@ -101,7 +101,11 @@ class TestFeedbackOverHttp(HttpCase):
                 )
                 with self.assertRaisesRegex(xmlrpc.client.Fault, "access"):
                     self.rpc(self.sam, model, "read", [records[theirs].id], ["id"])
-        # the timeline and the effectiveness report follow the trader
+        # the analysis, the timeline and the effectiveness follow the trader
+        analysis = self.rpc(
+            self.sam, "fx.feedback.analysis", "search_read", [], ["partner_id"]
+        )
+        self.assertEqual({a["partner_id"][0] for a in analysis}, {mine.id})
         touches = self.rpc(
             self.sam, "fx.channel.touch", "search_read", [], ["partner_id"]
         )
@@ -126,6 +130,7 @@ class TestFeedbackOverHttp(HttpCase):
                 "fx.social.metric",
                 "fx.channel.touch",
                 "fx.channel.effectiveness",
+                "fx.feedback.analysis",
             ):
                 with (
                     self.subTest(user=user.login, model=model),
