@@ -41,3 +41,13 @@ from . import fx_campaign_market
 from . import fx_campaign_participant_market
 from . import fx_campaign_step_market
 from . import fx_trader_condition_market
+from . import survey_survey
+from . import survey_user_input
+from . import fx_feedback_request
+from . import fx_feedback
+from . import fx_social_metric
+from . import fx_sync_feedback
+from . import res_partner_feedback
+from . import fx_campaign_step_survey
+from . import mail_activity
+from . import res_config_settings_feedback

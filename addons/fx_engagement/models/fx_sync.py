@@ -1069,7 +1069,7 @@ class FxSync(models.AbstractModel):
              WHERE (%(old)s) IS DISTINCT FROM (%(new)s)
             RETURNING %(partner)s, (xmax = 0)
             """,
-            # a model without traders (market events) touches none
+            # a model without traders (market events, social metrics) touches none
             partner=SQL("t.partner_id" if "partner_id" in model._fields else "NULL"),
             table=SQL.identifier(model._table),
             cols=SQL(", ").join(SQL.identifier(name) for name in names),

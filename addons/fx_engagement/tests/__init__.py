@@ -26,3 +26,5 @@ from . import test_compliance_lib
 from . import test_compliance_http
 from . import test_market_events_lib
 from . import test_market_events
+from . import test_feedback
+from . import test_feedback_security
