@@ -23,3 +23,6 @@ from . import fx_campaign_variant
 from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
+from . import res_partner_data_quality
+from . import fx_duplicate_pair
+from . import fx_next_best_offer

@@ -1,1 +1,2 @@
 from . import fx_segment_overlap
+from . import base_partner_merge_automatic_wizard
