@@ -33,22 +33,24 @@ def phone_fallback(number, country_phone_code=None):
     - every character but digits is dropped (spaces, dashes, dots, brackets);
     - ``+`` or ``00`` in front: the digits already carry the country code;
     - otherwise the national trunk ``0`` is dropped and the country's calling
-      code is put in front; without a country the number stays as its digits;
-    - fewer than 6 digits is no phone number (None).
+      code is put in front; without a country the number stays as its digits
+      (no ``+``: its country is unknown);
+    - fewer than 6 digits (after ``+`` / ``00``) is no phone number (None).
     """
     if not number:
         return None
     text = number.strip()
     digits = _NOT_DIGITS.sub("", text)
-    if text.startswith("+"):
-        pass
-    elif digits.startswith("00"):
+    international = text.startswith("+") or digits.startswith("00")
+    if digits.startswith("00") and not text.startswith("+"):
         digits = digits[2:]
-    elif country_phone_code:
-        digits = f"{country_phone_code}{digits.lstrip('0')}"
     if len(digits) < 6:
         return None
-    return f"+{digits}"
+    if international:
+        return f"+{digits}"
+    if country_phone_code:
+        return f"+{country_phone_code}{digits.lstrip('0')}"
+    return digits
 
 
 def normalize_document(value):

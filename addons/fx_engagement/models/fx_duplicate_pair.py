@@ -148,7 +148,7 @@ class FxDuplicatePair(models.Model):
             "context": {
                 "active_model": "res.partner",
                 "active_ids": partners.ids,
-                "default_dst_partner_id": self.partner_a_id.id,
+                "fx_dst_partner_id": self.partner_a_id.id,
             },
         }
 

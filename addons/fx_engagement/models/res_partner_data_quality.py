@@ -24,7 +24,7 @@ DQ_MANAGER_FIELDS = frozenset(["fx_kyc_document_ref"])
 # an update of one of these is an update of the profile (stale flag)
 PROFILE_FIELDS = frozenset(
     {name for name, _weight in COMPLETENESS_WEIGHTS} | {"mobile"}
-) - DQ_MANAGER_FIELDS
+)
 # Odoo's partner merge (base.partner.merge.automatic.wizard) copies every
 # field of the merged contacts onto the one kept; the trader facts and scores
 # are not copied but recomputed from the facts that moved. The marker is an
@@ -184,6 +184,7 @@ class ResPartner(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         partners = super().create(vals_list)
+        partners._fx_stamp_profile()
         partners._fx_recompute_data_quality()  # traders only (in SQL)
         return partners
 
@@ -191,17 +192,23 @@ class ResPartner(models.Model):
         if self.env.context.get("fx_merge_marker") is MERGE_MARKER:
             vals = {k: v for k, v in vals.items() if k not in NOT_COPIED_ON_MERGE}
         result = super().write(vals)
+        if PROFILE_FIELDS.intersection(vals):
+            self._fx_stamp_profile()
         if PROFILE_FIELDS.intersection(vals) or "fx_is_trader" in vals:
-            if PROFILE_FIELDS.intersection(vals):
-                self.env.cr.execute(
-                    SQL(
-                        "UPDATE res_partner SET fx_profile_date = %s WHERE id = ANY(%s)",
-                        fields.Datetime.now(),
-                        self.ids,
-                    )
-                )
             self._fx_recompute_data_quality()
         return result
+
+    def _fx_stamp_profile(self):
+        """The profile was updated now (stale flag)."""
+        if self.ids:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE res_partner SET fx_profile_date = %s WHERE id = ANY(%s)",
+                    fields.Datetime.now(),
+                    self.ids,
+                )
+            )
+            self.invalidate_recordset(["fx_profile_date"])
 
     def _fx_check_write_access(self, fnames):
         """The data-quality fields: the normalised keys, scores and offers are
@@ -297,7 +304,9 @@ class ResPartner(models.Model):
             )
         )
         count = self.env.cr.rowcount
-        self.invalidate_model(["fx_completeness", "fx_missing_fields", "fx_is_stale"])
+        self.invalidate_model(
+            ["fx_completeness", "fx_missing_fields", "fx_is_stale", "fx_profile_date"]
+        )
         return count
 
     @api.model

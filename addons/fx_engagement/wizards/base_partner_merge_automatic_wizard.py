@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.tools import SQL
 
 from ..models.res_partner_data_quality import MERGE_MARKER
@@ -11,6 +11,16 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     that moved (instead of copying the merged contact's figures)."""
 
     _inherit = "base.partner.merge.automatic.wizard"
+
+    @api.model
+    def default_get(self, fields):
+        """The review queue names the contact to keep (``fx_dst_partner_id``,
+        the older one of the pair); Odoo would pick by creation date."""
+        result = super().default_get(fields)
+        dst_id = self.env.context.get("fx_dst_partner_id")
+        if dst_id and "dst_partner_id" in fields:
+            result["dst_partner_id"] = dst_id
+        return result
 
     def _merge(self, partner_ids, dst_partner=None, extra_checks=True):
         Partner = self.env["res.partner"]
@@ -30,7 +40,7 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         super(
             BasePartnerMergeAutomaticWizard,
             self.with_context(fx_merge_marker=MERGE_MARKER),
-        )._merge(partner_ids, dst, extra_checks)
+        )._merge(partner_ids, dst.with_context(fx_merge_marker=MERGE_MARKER), extra_checks)
         if dst.exists():
             dst.sudo()._fx_recompute_facts()
             self.env["fx.segment"].sudo()._fx_refresh_for_partners(dst.ids)
