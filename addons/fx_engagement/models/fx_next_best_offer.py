@@ -196,7 +196,7 @@ class FxNextBestOffer(models.Model):
                 SELECT r.partner_id, r.rank::int4 AS rank, r.symbol, i.id AS instrument_id,
                        r.segment_id, r.rfm, r.size::int4 AS size,
                        r.takers::int4 AS takers, r.share::float8 AS share
-                  FROM ranked r LEFT JOIN fx_instrument i ON i.symbol = r.symbol
+                  FROM ranked r LEFT JOIN fx_instrument i ON i.name = r.symbol
                  WHERE r.rank <= %(limit)s
                 """,
                 limit=OFFERS_PER_TRADER,
