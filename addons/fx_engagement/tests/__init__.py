@@ -23,3 +23,4 @@ from . import test_quiet_hours
 from . import test_campaign_live_money
 from . import test_data_quality
 from . import test_next_best_offer
+from . import test_data_quality_security
