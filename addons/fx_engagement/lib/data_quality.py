@@ -67,7 +67,5 @@ def completeness(values):
     profile; ``values`` maps each field of COMPLETENESS_WEIGHTS to a truthy
     value when filled. The reference the SQL computation is tested against."""
     missing = [name for name, _weight in COMPLETENESS_WEIGHTS if not values.get(name)]
-    score = sum(
-        weight for name, weight in COMPLETENESS_WEIGHTS if name not in missing
-    )
+    score = sum(weight for name, weight in COMPLETENESS_WEIGHTS if name not in missing)
     return score, missing

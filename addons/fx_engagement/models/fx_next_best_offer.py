@@ -31,7 +31,7 @@ class FxNextBestOffer(models.Model):
     )
     rank = fields.Integer(required=True, help="1 is the best offer.")
     symbol = fields.Char(required=True, index=True)
-    instrument_id = fields.Many2one("fx.instrument", string="Instrument")
+    instrument_id = fields.Many2one("fx.instrument")
     segment_id = fields.Many2one(
         "fx.segment",
         string="Similar Traders (Segment)",
@@ -52,7 +52,7 @@ class FxNextBestOffer(models.Model):
         digits=(5, 1),
         help="Takers out of the similar traders, in percent.",
     )
-    computed_on = fields.Datetime(string="Computed On")
+    computed_on = fields.Datetime()
     reason = fields.Char(compute="_compute_reason")
 
     _sql_constraints = [
@@ -193,8 +193,8 @@ class FxNextBestOffer(models.Model):
                                ORDER BY c.share DESC, c.takers DESC, c.symbol) AS rank
                       FROM candidate c
                 )
-                SELECT r.partner_id, r.rank::int4 AS rank, r.symbol, i.id AS instrument_id,
-                       r.segment_id, r.rfm, r.size::int4 AS size,
+                SELECT r.partner_id, r.rank::int4 AS rank, r.symbol,
+                       i.id AS instrument_id, r.segment_id, r.rfm, r.size::int4 AS size,
                        r.takers::int4 AS takers, r.share::float8 AS share
                   FROM ranked r LEFT JOIN fx_instrument i ON i.name = r.symbol
                  WHERE r.rank <= %(limit)s

@@ -615,10 +615,10 @@ class FxSync(models.AbstractModel):
         """A KYC document id must hold letters or digits (what duplicate
         detection compares, lib.data_quality.normalize_document)."""
         for index, row in enumerate(rows):
-            if row["kyc_document_id"] and not normalize_document(row["kyc_document_id"]):
-                errors.append(
-                    (index, "kyc_document_id", "holds no letter or digit")
-                )
+            if row["kyc_document_id"] and not normalize_document(
+                row["kyc_document_id"]
+            ):
+                errors.append((index, "kyc_document_id", "holds no letter or digit"))
 
     def _check_known_clients(self, rows, errors):
         """Logins and KYC events need a known client (or one registering in the

@@ -27,7 +27,9 @@ class DataQualityCase(SyncCase):
             "fx_engagement.group_fx_manager",
         )
         cls.fx_user = new_test_user(
-            cls.env, login="dq_user", groups="base.group_user,fx_engagement.group_fx_user"
+            cls.env,
+            login="dq_user",
+            groups="base.group_user,fx_engagement.group_fx_user",
         )
 
     @classmethod
@@ -155,17 +157,42 @@ class TestDuplicates(DataQualityCase):
             )
             cls.sync.push_fundings(
                 [
-                    cls.funding(cls, "F1", 100, "2026-05-01T10:00:00Z", login="7001",
-                                method_fingerprint="card-9f8e"),
-                    cls.funding(cls, "F2", 200, "2026-05-02T10:00:00Z", login="7002",
-                                method_fingerprint="card-9f8e"),
-                    cls.funding(cls, "F3", 300, "2026-05-03T10:00:00Z", login="7002",
-                                method_fingerprint="card-9f8e"),
+                    cls.funding(
+                        cls,
+                        "F1",
+                        100,
+                        "2026-05-01T10:00:00Z",
+                        login="7001",
+                        method_fingerprint="card-9f8e",
+                    ),
+                    cls.funding(
+                        cls,
+                        "F2",
+                        200,
+                        "2026-05-02T10:00:00Z",
+                        login="7002",
+                        method_fingerprint="card-9f8e",
+                    ),
+                    cls.funding(
+                        cls,
+                        "F3",
+                        300,
+                        "2026-05-03T10:00:00Z",
+                        login="7002",
+                        method_fingerprint="card-9f8e",
+                    ),
                 ]
             )
         cls.everyone = (
-            cls.ann | cls.ann2 | cls.bob | cls.bob2 | cls.cem | cls.cem2 | cls.dia
-            | cls.dia2 | cls.ann_elsewhere
+            cls.ann
+            | cls.ann2
+            | cls.bob
+            | cls.bob2
+            | cls.cem
+            | cls.cem2
+            | cls.dia
+            | cls.dia2
+            | cls.ann_elsewhere
         )
 
     def test_each_key_finds_its_pair(self):
@@ -247,7 +274,7 @@ class TestDuplicates(DataQualityCase):
         wizard = (
             self.env["base.partner.merge.automatic.wizard"]
             .with_user(self.manager)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({})
         )
         self.assertEqual(wizard.partner_ids, self.dia | self.dia2)
@@ -443,8 +470,9 @@ class TestKycDocumentApi(DataQualityCase):
             ("A\x01", "record 0, field 'kyc_document_id': control character"),
         ]
         for value, message in bad:
-            with self.subTest(value=value), self.assertRaisesRegex(
-                ValidationError, message.replace("(", r"\(")
+            with (
+                self.subTest(value=value),
+                self.assertRaisesRegex(ValidationError, message.replace("(", r"\(")),
             ):
                 self.sync.push_events(
                     [

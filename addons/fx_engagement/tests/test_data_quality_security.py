@@ -17,7 +17,9 @@ class TestDataQualityOverHttp(HttpCase):
         cls.env = env
 
         def user(login, groups):
-            return new_test_user(env, login=login, password=f"{login}_pw", groups=groups)
+            return new_test_user(
+                env, login=login, password=f"{login}_pw", groups=groups
+            )
 
         cls.seller = user("dqs_seller", "base.group_user,fx_engagement.group_fx_user")
         cls.other = user("dqs_other", "base.group_user,fx_engagement.group_fx_user")
@@ -76,7 +78,13 @@ class TestDataQualityOverHttp(HttpCase):
 
     def rpc(self, user, model, method, *args, **kw):
         return self.xmlrpc_object.execute_kw(
-            self.env.cr.dbname, user.id, f"{user.login}_pw", model, method, list(args), kw
+            self.env.cr.dbname,
+            user.id,
+            f"{user.login}_pw",
+            model,
+            method,
+            list(args),
+            kw,
         )
 
     def assertRefused(self, pattern, user, model, method, *args, **kw):
@@ -127,7 +135,9 @@ class TestDataQualityOverHttp(HttpCase):
             self.their_pair.ids,
         )
         self.assertEqual(self.their_pair.state, "to_review")
-        self.rpc(self.seller, "fx.duplicate.pair", "action_not_duplicate", self.my_pair.ids)
+        self.rpc(
+            self.seller, "fx.duplicate.pair", "action_not_duplicate", self.my_pair.ids
+        )
         self.my_pair.invalidate_recordset()
         self.assertEqual(self.my_pair.state, "not_duplicate")
         self.assertEqual(self.my_pair.decided_uid, self.seller)
@@ -140,7 +150,11 @@ class TestDataQualityOverHttp(HttpCase):
             {"partner_a_id": self.mine.id, "partner_b_id": self.theirs.id},
         )
         self.assertRefused(
-            "AccessError|access", self.seller, "fx.duplicate.pair", "action_detect_now", []
+            "AccessError|access",
+            self.seller,
+            "fx.duplicate.pair",
+            "action_detect_now",
+            [],
         )
         self.assertRefused(
             "Private methods", self.seller, "fx.duplicate.pair", "_fx_detect"
@@ -156,8 +170,12 @@ class TestDataQualityOverHttp(HttpCase):
                     self.assertRefused(
                         "AccessError|access", user, model, "search_read", []
                     )
-            for field in ("fx_completeness", "fx_is_stale", "fx_kyc_document_ref",
-                          "fx_next_best_offer_text"):
+            for field in (
+                "fx_completeness",
+                "fx_is_stale",
+                "fx_kyc_document_ref",
+                "fx_next_best_offer_text",
+            ):
                 with self.subTest(user=user.login, field=field):
                     self.assertRefused(
                         "AccessError|access",
@@ -227,7 +245,9 @@ class TestDataQualityOverHttp(HttpCase):
             {"created": 2, "updated": 0, "unchanged": 0},
         )
         self.env["fx.duplicate.pair"]._fx_detect()
-        new = self.env["res.partner"].search([("fx_client_ref", "in", ["DQS-1", "DQS-2"])])
+        new = self.env["res.partner"].search(
+            [("fx_client_ref", "in", ["DQS-1", "DQS-2"])]
+        )
         pair = self.env["fx.duplicate.pair"].search([("partner_a_id", "in", new.ids)])
         self.assertEqual(pair.partner_a_id | pair.partner_b_id, new)
         self.assertTrue(pair.match_kyc)

@@ -99,10 +99,14 @@ class TestNextBestOffer(SyncCase):
         self.assertEqual([o[:2] for o in self.offers(1)], [(1, "US30")])
         self.assertEqual([o[:2] for o in self.offers(3)], [(1, "EURUSD")])
         self.assertEqual(self.offers(7), [])  # R offers only US30, traded already
-        mine = self.Offer.search([("partner_id", "in", [p.id for p in self.t.values()])])
+        mine = self.Offer.search(
+            [("partner_id", "in", [p.id for p in self.t.values()])]
+        )
         self.assertEqual(len(mine), 3 + 3 + 1 + 1 + 1 + 1)  # T6, T5, T1-T4
         self.assertGreaterEqual(result["offers"], len(mine))
-        self.assertEqual(mine.filtered(lambda o: o.symbol == "XAUUSD").instrument_id.name, "XAUUSD")
+        self.assertEqual(
+            mine.filtered(lambda o: o.symbol == "XAUUSD").instrument_id.name, "XAUUSD"
+        )
 
     def test_minimum_support(self):
         self.env["ir.config_parameter"].set_param("fx_engagement.nbo_min_support", "3")
@@ -130,7 +134,9 @@ class TestNextBestOffer(SyncCase):
                 "name": "NBO",
                 "model_id": self.env.ref("base.model_res_partner").id,
                 "subject": "Ideas for you",
-                "body_html": "<p>Ideas: <t t-out='object.fx_next_best_offer_text'/></p>",
+                "body_html": (
+                    "<p>Ideas: <t t-out='object.fx_next_best_offer_text'/></p>"
+                ),
             }
         )
         body = template._render_field("body_html", [self.t[6].id])[self.t[6].id]
@@ -157,15 +163,21 @@ class TestNextBestOffer(SyncCase):
         self.assertEqual(
             segment.member_ids, self.t[1] | self.t[2] | self.t[5] | self.t[6]
         )
-        self.assertEqual(segment.condition_ids.description, "next best offer includes  us30 ")
+        self.assertEqual(
+            segment.condition_ids.description, "next best offer includes  us30 "
+        )
 
     def test_salespeople_see_their_traders_offers(self):
         self.Offer._fx_recompute()
         seller = new_test_user(
-            self.env, login="nbo_seller", groups="base.group_user,fx_engagement.group_fx_user"
+            self.env,
+            login="nbo_seller",
+            groups="base.group_user,fx_engagement.group_fx_user",
         )
         other = new_test_user(
-            self.env, login="nbo_other", groups="base.group_user,fx_engagement.group_fx_user"
+            self.env,
+            login="nbo_other",
+            groups="base.group_user,fx_engagement.group_fx_user",
         )
         self.t[6].user_id = seller
         self.t[5].user_id = other

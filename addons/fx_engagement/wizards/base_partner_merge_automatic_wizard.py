@@ -40,7 +40,9 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         super(
             BasePartnerMergeAutomaticWizard,
             self.with_context(fx_merge_marker=MERGE_MARKER),
-        )._merge(partner_ids, dst.with_context(fx_merge_marker=MERGE_MARKER), extra_checks)
+        )._merge(
+            partner_ids, dst.with_context(fx_merge_marker=MERGE_MARKER), extra_checks
+        )
         if dst.exists():
             dst.sudo()._fx_recompute_facts()
             self.env["fx.segment"].sudo()._fx_refresh_for_partners(dst.ids)
