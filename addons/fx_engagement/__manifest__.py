@@ -34,7 +34,11 @@
         "views/fx_next_best_offer_views.xml",
         "views/fx_engagement_menus.xml",
     ],
-    "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/fx_campaign_demo.xml",
+        "demo/fx_data_quality_demo.xml",
+    ],
     "application": False,
     "installable": True,
 }

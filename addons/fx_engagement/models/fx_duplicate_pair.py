@@ -277,6 +277,16 @@ class FxDuplicatePair(models.Model):
         return {"pairs": pairs, "new": new, "removed": removed, "seconds": seconds}
 
     @api.model
+    def _fx_demo_decide(self, partner_ids):
+        """Demo data: the pair of these two traders is not a duplicate."""
+        self.search(
+            [
+                ("partner_a_id", "in", partner_ids),
+                ("partner_b_id", "in", partner_ids),
+            ]
+        ).action_not_duplicate()
+
+    @api.model
     def _cron_detect(self):
         result = self._fx_detect()
         self.env["ir.cron"]._notify_progress(done=result["pairs"], remaining=0)
