@@ -286,9 +286,7 @@ class Bench:
                 with self.env() as env:
                     env.cr.execute(SQL("DELETE FROM fx_duplicate_pair"))
                     env.cr.execute(SQL("DELETE FROM fx_next_best_offer"))
-                    env.cr.execute(
-                        SQL("UPDATE res_partner SET fx_completeness = NULL")
-                    )
+                    env.cr.execute(SQL("UPDATE res_partner SET fx_completeness = NULL"))
                 self.describe()
             else:
                 self.create_database()
