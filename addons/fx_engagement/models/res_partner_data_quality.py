@@ -187,6 +187,13 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ CRUD
     @api.model_create_multi
     def create(self, vals_list):
+        # a new contact may carry the empty defaults of these fields (a form
+        # sends them all), not values: the access check sees values only
+        guarded = DQ_SYSTEM_FIELDS | DQ_MANAGER_FIELDS
+        vals_list = [
+            {k: v for k, v in vals.items() if v or k not in guarded}
+            for vals in vals_list
+        ]
         partners = super().create(vals_list)
         partners._fx_stamp_profile()
         partners._fx_recompute_data_quality()  # traders only (in SQL)
