@@ -163,40 +163,39 @@ class FxDuplicatePair(models.Model):
         start = time.monotonic()
         self.env.flush_all()
         now, uid = fields.Datetime.now(), self.env.uid
+        # one scan of the contacts (and of the fundings' fingerprints) gives
+        # every (kind, key, company, trader); the keys held by two traders or
+        # more are found by a hash aggregate first, then only their holders
+        # are collected and paired
         found = SQL(
             """
-            WITH trader AS (
-                SELECT id, coalesce(company_id, 0) AS company
-                  FROM res_partner WHERE fx_is_trader AND active
-            ),
-            keyed AS (
-                SELECT 'email' AS kind, p.email_normalized AS key, t.id, t.company
-                  FROM trader t JOIN res_partner p ON p.id = t.id
-                 WHERE p.email_normalized IS NOT NULL
+            WITH keyed AS MATERIALIZED (
+                SELECT k.kind, k.key, coalesce(p.company_id, 0) AS company, p.id
+                  FROM res_partner p,
+                       LATERAL (VALUES
+                           ('email', p.email_normalized),
+                           ('phone', p.fx_phone_normalized),
+                           ('phone', p.fx_mobile_normalized),
+                           ('kyc', upper(regexp_replace(p.fx_kyc_document_ref,
+                                                        '[^[:alnum:]]', '', 'g')))
+                       ) AS k(kind, key)
+                 WHERE p.fx_is_trader AND p.active
+                   AND k.key IS NOT NULL AND k.key <> ''
                 UNION ALL
-                SELECT 'phone', p.fx_phone_normalized, t.id, t.company
-                  FROM trader t JOIN res_partner p ON p.id = t.id
-                 WHERE p.fx_phone_normalized IS NOT NULL
-                UNION ALL
-                SELECT 'phone', p.fx_mobile_normalized, t.id, t.company
-                  FROM trader t JOIN res_partner p ON p.id = t.id
-                 WHERE p.fx_mobile_normalized IS NOT NULL
-                UNION ALL
-                SELECT 'kyc', upper(regexp_replace(p.fx_kyc_document_ref,
-                                                   '[^[:alnum:]]', '', 'g')),
-                       t.id, t.company
-                  FROM trader t JOIN res_partner p ON p.id = t.id
-                 WHERE p.fx_kyc_document_ref IS NOT NULL
-                UNION ALL
-                SELECT DISTINCT 'payment', f.method_fingerprint, t.id, t.company
-                  FROM fx_funding f JOIN trader t ON t.id = f.partner_id
+                SELECT DISTINCT 'payment', f.method_fingerprint,
+                       coalesce(p.company_id, 0), p.id
+                  FROM fx_funding f JOIN res_partner p ON p.id = f.partner_id
                  WHERE f.method_fingerprint IS NOT NULL
+                   AND p.fx_is_trader AND p.active
+            ),
+            shared AS (
+                SELECT kind, key, company FROM keyed
+                 GROUP BY kind, key, company HAVING min(id) <> max(id)
             ),
             grouped AS (
-                SELECT kind, array_agg(DISTINCT id ORDER BY id) AS ids
-                  FROM keyed WHERE key <> ''
-                 GROUP BY kind, key, company
-                HAVING count(DISTINCT id) > 1
+                SELECT array_agg(DISTINCT k.id ORDER BY k.id) AS ids, k.kind
+                  FROM keyed k JOIN shared s USING (kind, key, company)
+                 GROUP BY k.kind, k.key, k.company
             ),
             pairs AS (
                 SELECT a.id AS a, b.id AS b, g.kind

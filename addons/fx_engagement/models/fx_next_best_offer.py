@@ -124,6 +124,9 @@ class FxNextBestOffer(models.Model):
         now = fields.Datetime.now()
         since = now - timedelta(days=settings["days"])
         cr = self.env.cr
+        # the sorts and hashes below hold a few hundred thousand rows: in
+        # memory for this transaction only (the server's default is 4 MB)
+        cr.execute(SQL("SET LOCAL work_mem = '128MB'"))
         cr.execute(
             SQL(
                 """
@@ -132,8 +135,21 @@ class FxNextBestOffer(models.Model):
                 self._fx_groups_sql(),
             )
         )
-        cr.execute(SQL("CREATE INDEX ON fx_nbo_member (partner_id)"))
         cr.execute(SQL("ANALYZE fx_nbo_member"))
+        # what each member ever traded, and when last (any account): one pass
+        # over the trades serves both the takers and "never tried"
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE fx_nbo_tried ON COMMIT DROP AS
+                SELECT partner_id, symbol, max(open_time) AS last_trade
+                  FROM fx_trade
+                 WHERE partner_id IN (SELECT partner_id FROM fx_nbo_member)
+                 GROUP BY partner_id, symbol
+                """
+            )
+        )
+        cr.execute(SQL("ANALYZE fx_nbo_tried"))
         # the instruments each group shares most: takers among its members
         cr.execute(
             SQL(
@@ -142,15 +158,12 @@ class FxNextBestOffer(models.Model):
                 WITH size AS (
                     SELECT gkey, count(*) AS n FROM fx_nbo_member GROUP BY gkey
                 ),
-                recent AS (
-                    SELECT DISTINCT partner_id, symbol FROM fx_trade
-                     WHERE open_time >= %(since)s
-                ),
                 taken AS (
                     SELECT m.gkey, min(m.segment_id) AS segment_id,
                            min(m.rfm) AS rfm, r.symbol, count(*) AS takers
                       FROM fx_nbo_member m
-                      JOIN recent r ON r.partner_id = m.partner_id
+                      JOIN fx_nbo_tried r ON r.partner_id = m.partner_id
+                                         AND r.last_trade >= %(since)s
                      GROUP BY m.gkey, r.symbol
                     HAVING count(*) >= %(min_support)s
                 ),
@@ -170,32 +183,38 @@ class FxNextBestOffer(models.Model):
                 top=TOP_PER_GROUP,
             )
         )
-        # per trader: the best group for each instrument never traded, top 3
+        # per trader: the instruments never traded, each from its best group
+        # (the highest share, then the most takers, i.e. the larger group),
+        # top 3
         cr.execute(
             SQL(
                 """
                 CREATE TEMP TABLE fx_nbo_result ON COMMIT DROP AS
                 WITH candidate AS (
-                    SELECT DISTINCT ON (m.partner_id, o.symbol)
-                           m.partner_id, o.symbol, o.segment_id, o.rfm, o.takers,
-                           o.size, o.share
+                    SELECT m.partner_id, o.symbol, o.segment_id, o.rfm, o.takers,
+                           o.size, o.share, o.gkey
                       FROM fx_nbo_member m
                       JOIN fx_nbo_offer o ON o.gkey = m.gkey
-                     WHERE NOT EXISTS (
-                           SELECT 1 FROM fx_trade t
-                            WHERE t.partner_id = m.partner_id AND t.symbol = o.symbol)
-                     ORDER BY m.partner_id, o.symbol, o.share DESC, o.size DESC,
-                              o.gkey
+                      LEFT JOIN fx_nbo_tried t
+                             ON t.partner_id = m.partner_id AND t.symbol = o.symbol
+                     WHERE t.partner_id IS NULL
+                ),
+                best AS (
+                    SELECT DISTINCT ON (c.partner_id, c.symbol) c.*
+                      FROM candidate c
+                     ORDER BY c.partner_id, c.symbol, c.share DESC, c.takers DESC,
+                              c.gkey
                 ),
                 ranked AS (
-                    SELECT c.*, row_number() OVER (
-                               PARTITION BY c.partner_id
-                               ORDER BY c.share DESC, c.takers DESC, c.symbol) AS rank
-                      FROM candidate c
+                    SELECT b.*, row_number() OVER (
+                               PARTITION BY b.partner_id
+                               ORDER BY b.share DESC, b.takers DESC, b.symbol) AS rank
+                      FROM best b
                 )
                 SELECT r.partner_id, r.rank::int4 AS rank, r.symbol,
-                       i.id AS instrument_id, r.segment_id, r.rfm, r.size::int4 AS size,
-                       r.takers::int4 AS takers, r.share::float8 AS share
+                       i.id AS instrument_id, r.segment_id, r.rfm,
+                       r.size::int4 AS size, r.takers::int4 AS takers,
+                       r.share::float8 AS share
                   FROM ranked r LEFT JOIN fx_instrument i ON i.name = r.symbol
                  WHERE r.rank <= %(limit)s
                 """,
@@ -239,7 +258,7 @@ class FxNextBestOffer(models.Model):
         [(traders, offers)] = self.env.execute_query(
             SQL("SELECT count(DISTINCT partner_id), count(*) FROM fx_nbo_result")
         )
-        for table in ("fx_nbo_result", "fx_nbo_offer", "fx_nbo_member"):
+        for table in ("fx_nbo_result", "fx_nbo_tried", "fx_nbo_offer", "fx_nbo_member"):
             cr.execute(SQL("DROP TABLE %s", SQL.identifier(table)))
         self.invalidate_model()
         self.env["res.partner"].invalidate_model(["fx_next_best_offer_ids"])
