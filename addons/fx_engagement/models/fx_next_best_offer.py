@@ -221,38 +221,41 @@ class FxNextBestOffer(models.Model):
                 limit=OFFERS_PER_TRADER,
             )
         )
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO fx_next_best_offer AS n
-                       (partner_id, rank, symbol, instrument_id, segment_id, rfm_cell,
-                        group_size, takers, share, computed_on)
-                SELECT partner_id, rank, symbol, instrument_id, segment_id, rfm,
-                       size, takers, share, %(now)s
-                  FROM fx_nbo_result
-                ON CONFLICT (partner_id, rank) DO UPDATE
-                   SET symbol = EXCLUDED.symbol, instrument_id = EXCLUDED.instrument_id,
-                       segment_id = EXCLUDED.segment_id, rfm_cell = EXCLUDED.rfm_cell,
-                       group_size = EXCLUDED.group_size, takers = EXCLUDED.takers,
-                       share = EXCLUDED.share, computed_on = EXCLUDED.computed_on
-                 WHERE (n.symbol, n.instrument_id, n.segment_id, n.rfm_cell,
-                        n.group_size, n.takers, n.share)
-                       IS DISTINCT FROM
-                       (EXCLUDED.symbol, EXCLUDED.instrument_id, EXCLUDED.segment_id,
-                        EXCLUDED.rfm_cell, EXCLUDED.group_size, EXCLUDED.takers,
-                        EXCLUDED.share)
-                """,
-                now=now,
-            )
+        # write the differences only: rows that are not in the result as
+        # they are go, the result's rows that are missing come in (two hash
+        # anti-joins; a night without changes writes nothing)
+        same = SQL(
+            """
+            r.partner_id = n.partner_id AND r.rank = n.rank
+            AND (r.symbol, r.instrument_id, r.segment_id, r.rfm, r.size, r.takers,
+                 r.share)
+                IS NOT DISTINCT FROM
+                (n.symbol, n.instrument_id, n.segment_id, n.rfm_cell, n.group_size,
+                 n.takers, n.share)
+            """
         )
         cr.execute(
             SQL(
                 """
                 DELETE FROM fx_next_best_offer n
-                 WHERE NOT EXISTS (SELECT 1 FROM fx_nbo_result r
-                                    WHERE r.partner_id = n.partner_id
-                                      AND r.rank = n.rank)
+                 WHERE NOT EXISTS (SELECT 1 FROM fx_nbo_result r WHERE %s)
+                """,
+                same,
+            )
+        )
+        cr.execute(
+            SQL(
                 """
+                INSERT INTO fx_next_best_offer
+                       (partner_id, rank, symbol, instrument_id, segment_id, rfm_cell,
+                        group_size, takers, share, computed_on)
+                SELECT r.partner_id, r.rank, r.symbol, r.instrument_id,
+                       r.segment_id, r.rfm, r.size, r.takers, r.share, %s
+                  FROM fx_nbo_result r
+                 WHERE NOT EXISTS (SELECT 1 FROM fx_next_best_offer n WHERE %s)
+                """,
+                now,
+                same,
             )
         )
         [(traders, offers)] = self.env.execute_query(
