@@ -163,6 +163,11 @@ class FxDuplicatePair(models.Model):
         start = time.monotonic()
         self.env.flush_all()
         now, uid = fields.Datetime.now(), self.env.uid
+        # for this transaction only: the grouping of a few hundred thousand
+        # keys stays in memory, and no JIT compilation (seconds of compiling
+        # for a statement that runs once)
+        self.env.cr.execute(SQL("SET LOCAL work_mem = '64MB'"))
+        self.env.cr.execute(SQL("SET LOCAL jit = off"))
         # one scan of the contacts (and of the fundings' fingerprints) gives
         # every (kind, key, company, trader); the keys held by two traders or
         # more are found by a hash aggregate first, then only their holders
