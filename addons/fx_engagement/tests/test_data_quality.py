@@ -316,6 +316,26 @@ class TestDuplicates(DataQualityCase):
         self.assertFalse(b.exists())
         self.assertEqual(a.fx_client_ref, "C-EVE")
 
+    def test_merging_plain_contacts_makes_no_trader(self):
+        Partner = self.env["res.partner"]
+        a = Partner.create({"name": "Supplier", "email": "s@example.com"})
+        b = Partner.create({"name": "Supplier Two", "email": "s@example.com"})
+        wizard = (
+            self.env["base.partner.merge.automatic.wizard"]
+            .with_user(self.manager)
+            .with_context(
+                active_model="res.partner",
+                active_ids=(a | b).ids,
+                fx_dst_partner_id=a.id,
+            )
+            .create({})
+        )
+        with mute_logger("odoo.addons.base.partner.merge"):
+            wizard.action_merge()
+        self.assertFalse(b.exists())
+        self.assertFalse(a.fx_is_trader)
+        self.assertEqual(a.fx_completeness, 0)
+
     def test_reviewers_see_their_traders_pairs_only(self):
         mine = self.trader("Mine", email="m@example.com", user_id=self.fx_user.id)
         theirs = self.trader("Theirs", email="m@example.com", user_id=self.manager.id)

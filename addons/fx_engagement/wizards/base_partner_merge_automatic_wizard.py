@@ -43,10 +43,23 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         )._merge(
             partner_ids, dst.with_context(fx_merge_marker=MERGE_MARKER), extra_checks
         )
-        if dst.exists():
+        # the facts of a trader (or of a contact that now holds accounts) are
+        # recomputed from what moved; other contacts stay as Odoo left them
+        if dst.exists() and self._fx_is_trader(dst):
             dst.sudo()._fx_recompute_facts()
             self.env["fx.segment"].sudo()._fx_refresh_for_partners(dst.ids)
         return None
+
+    def _fx_is_trader(self, partner):
+        [(is_trader,)] = self.env.execute_query(
+            SQL(
+                "SELECT fx_is_trader IS TRUE OR EXISTS (SELECT 1 FROM "
+                "fx_trading_account a WHERE a.partner_id = p.id) "
+                "FROM res_partner p WHERE p.id = %s",
+                partner.id,
+            )
+        )
+        return is_trader
 
     def _fx_move_client_ref(self, src, dst):
         """The client ID is unique: the merged contacts give theirs up, and the
