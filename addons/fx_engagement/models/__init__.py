@@ -51,3 +51,6 @@ from . import res_partner_feedback
 from . import fx_campaign_step_survey
 from . import mail_activity
 from . import res_config_settings_feedback
+from . import res_partner_data_quality
+from . import fx_duplicate_pair
+from . import fx_next_best_offer

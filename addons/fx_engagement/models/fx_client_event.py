@@ -23,6 +23,11 @@ class FxClientEvent(models.Model):
     )
     reason = fields.Char(help="Why the KYC was rejected, as the provider says.")
     country_code = fields.Char(string="Country")
+    kyc_document_ref = fields.Char(
+        string="KYC Document ID",
+        help="Number of the identity document, as the KYC provider sent it; the "
+        "latest one is kept on the trader (duplicate detection).",
+    )
 
     _sql_constraints = [
         (

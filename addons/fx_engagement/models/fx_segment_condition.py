@@ -88,6 +88,9 @@ class FxSegmentCondition(models.Model):
                 "segment": self.env._(
                     "member of %s", cond.other_segment_id.name or "?"
                 ),
+                "nbo_symbol": self.env._(
+                    "next best offer includes %s", cond.symbol or "?"
+                ),
             }
             text = texts.get(cond.kind, "")
             cond.description = self.env._("NOT %s", text) if cond.negate else text

@@ -24,6 +24,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tools import SQL
 
+from ..lib.data_quality import normalize_document
 from ..lib.validation import BatchError, Field, format_errors, validate_batch
 from ..tools import CompanyConversion, column_type, json_rows
 from .fx_trading_account import PLATFORMS
@@ -110,6 +111,9 @@ EVENT_SCHEMA = {
     # accepted and passed to the registration hook (FxSync._on_registrations);
     # stored by fx_referrals, which sets Referred By from it
     "referral_code": Field("str", max_len=32),
+    # the identity document's number (registration or kyc events); compared
+    # across traders by the duplicate detection (docs/METRICS.md#duplicates)
+    "kyc_document_id": Field("str", max_len=64),
 }
 
 
@@ -316,6 +320,7 @@ PUSHES = {
                     "_resolve_countries",
                     "_require_client",
                     "_require_kyc_status",
+                    "_check_document_ids",
                     "_resolve_clients",
                     "_check_known_clients",
                 ),
@@ -326,6 +331,7 @@ PUSHES = {
                 "kyc_status",
                 "reason",
                 event_type="type",
+                kyc_document_ref="kyc_document_id",
                 date="at",
                 country_code="country",
             ),
@@ -686,6 +692,15 @@ class FxSync(models.AbstractModel):
         for index, row in enumerate(rows):
             if row["type"] == "kyc" and not row["kyc_status"]:
                 errors.append((index, "kyc_status", "missing for a kyc event"))
+
+    def _check_document_ids(self, rows, errors):
+        """A KYC document id must hold letters or digits (what duplicate
+        detection compares, lib.data_quality.normalize_document)."""
+        for index, row in enumerate(rows):
+            if row["kyc_document_id"] and not normalize_document(
+                row["kyc_document_id"]
+            ):
+                errors.append((index, "kyc_document_id", "holds no letter or digit"))
 
     def _check_known_clients(self, rows, errors):
         """Logins and KYC events need a known client (or one registering in the

@@ -142,6 +142,15 @@ def _funded_no_trade(args):
     )
 
 
+def _nbo_symbol(args):
+    """The trader's next best offers (fx.next.best.offer) include the symbol."""
+    return SQL(
+        "EXISTS (SELECT 1 FROM fx_next_best_offer n WHERE n.partner_id = p.id "
+        "AND n.symbol = %s)",
+        args.symbol.strip().upper(),
+    )
+
+
 # labels are lazy translations: module-level constants have no env yet
 # pylint: disable=prefer-env-translation
 KINDS = {
@@ -168,6 +177,9 @@ KINDS = {
     "segment": ConditionKind(
         _lt("Member of another segment"), ("segment_id",), _in_segment
     ),
+    "nbo_symbol": ConditionKind(
+        _lt("Next best offer includes a symbol"), ("symbol",), _nbo_symbol
+    ),
     # used by campaigns (triggers, step conditions); not offered to segments
     "traded": ConditionKind(_lt("Traded in the window"), ("days",), _traded),
     "funded_no_trade": ConditionKind(
@@ -184,6 +196,7 @@ SEGMENT_KINDS = (
     "churn_risk",
     "stage_window",
     "segment",
+    "nbo_symbol",
 )
 
 

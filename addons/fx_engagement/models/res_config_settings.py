@@ -104,6 +104,36 @@ class ResConfigSettings(models.TransientModel):
         string="Quiet Hours To", config_parameter="fx_engagement.quiet_end", default=8.0
     )
 
+    fx_stale_months = fields.Integer(
+        string="Stale After (months)",
+        config_parameter="fx_engagement.stale_months",
+        default=12,
+        help="A trader whose profile has not been updated for this many months is "
+        "flagged as stale.",
+    )
+    fx_nbo_min_support = fields.Integer(
+        string="Next Best Offer: Minimum Takers",
+        config_parameter="fx_engagement.nbo_min_support",
+        default=3,
+        help="An instrument is offered only when at least this many similar "
+        "traders traded it in the last 90 days.",
+    )
+
+    @api.constrains("fx_stale_months", "fx_nbo_min_support")
+    def _check_fx_data_quality_settings(self):
+        for settings in self:
+            if not 1 <= settings.fx_stale_months <= 120:
+                raise ValidationError(
+                    self.env._("The stale period must be between 1 and 120 months.")
+                )
+            if settings.fx_nbo_min_support < 1:
+                raise ValidationError(
+                    self.env._(
+                        "The next best offer needs at least one similar trader who "
+                        "traded the instrument."
+                    )
+                )
+
     @api.constrains("fx_cap_messages", "fx_cap_days", "fx_quiet_start", "fx_quiet_end")
     def _check_fx_campaign_settings(self):
         for settings in self:

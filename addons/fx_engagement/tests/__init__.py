@@ -28,3 +28,6 @@ from . import test_market_events_lib
 from . import test_market_events
 from . import test_feedback
 from . import test_feedback_security
+from . import test_data_quality
+from . import test_next_best_offer
+from . import test_data_quality_security

@@ -1,2 +1,3 @@
 from . import fx_segment_overlap
 from . import fx_compliance_audit_export
+from . import base_partner_merge_automatic_wizard
