@@ -6,7 +6,7 @@ class FxCampaignStep(models.Model):
     """The campaign step that sends a feedback survey (CSAT, CES, NPS): a
     personal link per participant, once per journey (fx.feedback.request)."""
 
-    _inherit = "fx.campaign.step"
+    _inherit = "fx.campaign.step"  # pylint: disable=consider-merging-classes-inherited
 
     action_type = fields.Selection(
         selection_add=[("survey", "Send a feedback survey")],
