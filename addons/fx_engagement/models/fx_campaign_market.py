@@ -21,7 +21,7 @@ MAX_OFFSET_HOURS = 168
 
 
 class FxCampaign(models.Model):
-    _inherit = "fx.campaign"
+    _inherit = "fx.campaign"  # pylint: disable=consider-merging-classes-inherited
 
     trigger_type = fields.Selection(
         selection_add=[("market_event", "Before / after a market event")],

@@ -14,7 +14,7 @@ SERVICE_HELP = (
 
 
 class FxCampaignStep(models.Model):
-    _inherit = "fx.campaign.step"
+    _inherit = "fx.campaign.step"  # pylint: disable=consider-merging-classes-inherited
 
     is_transactional = fields.Boolean(
         string="Service Message / Risk Notice", help=SERVICE_HELP
