@@ -29,6 +29,11 @@
         "views/res_config_settings_views.xml",
         "views/fx_engagement_menus.xml",
     ],
+    "assets": {
+        "web.assets_backend": [
+            "fx_engagement/static/src/**/*",
+        ],
+    },
     "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
     "application": False,
     "installable": True,

@@ -38,8 +38,11 @@ def churn_risk(
     deposits_30d: float,
     deposits_90d: float,
     withdrawals_90d: float,
+    churned_days: int | None = None,
 ) -> tuple[int, list[Factor]]:
-    """Return ``(score, factors)``; traders never funded score 0.
+    """Return ``(score, factors)``; traders never funded score 0; a churned
+    trader (``churned_days``: the churn setting C, given when the lifecycle
+    stage is churned) scores 100 with the one factor ``churned``.
 
     - recency: days since the last trade (or deposit) against the trader's own usual
       gap between trades over 90 days; full points at 4x the usual gap;
@@ -50,6 +53,14 @@ def churn_risk(
     """
     if not funded:
         return 0, []
+    if churned_days is not None:
+        return 100, [
+            Factor(
+                "churned",
+                100,
+                f"churned: no trade or deposit for more than {churned_days} days",
+            )
+        ]
     factors = []
     last = max((d for d in (last_trade, last_deposit) if d), default=None)
     idle = _days(now, last)

@@ -239,7 +239,9 @@ class FxCampaign(models.Model):
         default=72,
         help="Hours after the first variant message before the test is judged.",
     )
-    ab_winner_id = fields.Many2one("fx.campaign.variant", readonly=True, copy=False)
+    ab_winner_id = fields.Many2one(
+        "fx.campaign.variant", string="A/B Winner", readonly=True, copy=False
+    )
     ab_result = fields.Char(string="A/B Result", readonly=True, copy=False)
     ab_decided = fields.Boolean(readonly=True, copy=False)
     # test mode
@@ -252,11 +254,11 @@ class FxCampaign(models.Model):
     variant_ids = fields.One2many("fx.campaign.variant", "campaign_id")
     participant_ids = fields.One2many("fx.campaign.participant", "campaign_id")
     # funnel
-    participant_count = fields.Integer(compute="_compute_funnel")
-    sent_count = fields.Integer(compute="_compute_funnel")
-    opened_count = fields.Integer(compute="_compute_funnel")
-    clicked_count = fields.Integer(compute="_compute_funnel")
-    converted_count = fields.Integer(compute="_compute_funnel")
+    participant_count = fields.Integer(string="Entered", compute="_compute_funnel")
+    sent_count = fields.Integer(string="Sent", compute="_compute_funnel")
+    opened_count = fields.Integer(string="Opened", compute="_compute_funnel")
+    clicked_count = fields.Integer(string="Clicked", compute="_compute_funnel")
+    converted_count = fields.Integer(string="Converted", compute="_compute_funnel")
     revenue = fields.Monetary(compute="_compute_funnel", currency_field="currency_id")
     bonus_cost = fields.Monetary(
         compute="_compute_funnel", currency_field="currency_id"

@@ -157,6 +157,9 @@ def _fact_churn(row, context):
             deposits_30d=float(row["fx_deposits_30d"]),
             deposits_90d=float(row["fx_deposits_90d"]),
             withdrawals_90d=float(row["fx_withdrawals_90d"]),
+            churned_days=context["settings"]["churn_days"]
+            if _fact_stage(row, context) == "churned"
+            else None,
         )
         row["_churn"] = (
             risk,
@@ -632,7 +635,18 @@ class ResPartner(models.Model):
         return self._fx_action("fx_engagement.fx_trade_action")
 
     def action_fx_view_fundings(self):
-        return self._fx_action("fx_engagement.fx_funding_action")
+        """The fundings behind the net deposits: live accounts only, the list
+        totalling their net effect (withdrawals negative)."""
+        action = self._fx_action("fx_engagement.fx_funding_action")
+        action["domain"] = [
+            ("partner_id", "=", self.id),
+            ("account_id.account_type", "=", "live"),
+        ]
+        # the web client titles the view with display_name before name
+        action["name"] = action["display_name"] = self.env._(
+            "Net Deposits of %s", self.name
+        )
+        return action
 
     def action_fx_view_events(self):
         return self._fx_action("fx_engagement.fx_client_event_action")

@@ -228,6 +228,14 @@ class TestChurnRisk(unittest.TestCase):
     def test_not_funded_scores_zero(self):
         self.assertEqual(self.risk(funded=False, last_trade=None), (0, []))
 
+    def test_churned_scores_100(self):
+        score, factors = self.risk(last_trade=days_ago(100), churned_days=60)
+        self.assertEqual(score, 100)
+        self.assertEqual(
+            [(f.code, f.points, f.detail) for f in factors],
+            [("churned", 100, "churned: no trade or deposit for more than 60 days")],
+        )
+
     def test_steady_trader_scores_zero(self):
         self.assertEqual(self.risk(), (0, []))
 
