@@ -23,3 +23,4 @@ from . import fx_campaign_variant
 from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
+from . import fx_campaign_journey

@@ -392,8 +392,7 @@ class FxCampaign(models.Model):
         """Enrol and process due steps right away (what the cron does); for
         those who may edit the campaign (FX managers), not its readers."""
         self.check_access("write")
-        self._fx_process()
-        return True
+        return self._fx_run_now()  # fx_campaign_journey.py: says what it did
 
     def action_view_participants(self):
         self.ensure_one()

@@ -271,14 +271,14 @@ class FxSegment(models.Model):
         action["domain"] = [("fx_segment_ids", "in", self.ids)]
         action["context"] = {}
         # the web client titles the view with display_name before name
-        action["name"] = action["display_name"] = self.env._(
-            "Members of %s", self.name
-        )
+        action["name"] = action["display_name"] = self.env._("Members of %s", self.name)
         # no sample rows in an empty segment: its emptiness is the answer
         views = dict((mode, view) for view, mode in action["views"])
         views["list"] = self.env.ref("fx_engagement.res_partner_view_list_members").id
         action["views"] = [
-            (views.get(mode), mode) for mode in ("list", "kanban", "form") if mode in views
+            (views.get(mode), mode)
+            for mode in ("list", "kanban", "form")
+            if mode in views
         ]
         action.pop("view_id", None)
         return action

@@ -25,8 +25,8 @@ from odoo.tools import SQL
 
 from ..lib.validation import BatchError, Field, format_errors, validate_batch
 from ..tools import CompanyConversion, column_type, json_rows
-from .fx_trading_account import PLATFORMS
 from .fx_funding import net_effect
+from .fx_trading_account import PLATFORMS
 
 _logger = logging.getLogger(__name__)
 

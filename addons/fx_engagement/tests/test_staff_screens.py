@@ -41,9 +41,7 @@ class TestStaffScreens(SyncCase):
                     fund(
                         "U3", 9000, "2026-11-15T10:00:00Z", "withdrawal", login="7001"
                     ),
-                    fund(
-                        "U4", 500, "2026-11-16T10:00:00Z", "bonus", login="7001"
-                    ),
+                    fund("U4", 500, "2026-11-16T10:00:00Z", "bonus", login="7001"),
                     fund("U5", 100000, "2026-11-16T10:00:00Z", login="7002"),
                     # UX2: funded long ago, last activity 100 days ago: churned
                     fund("U6", 2000, "2026-08-01T10:00:00Z", login="7003"),
@@ -111,7 +109,9 @@ class TestStaffScreens(SyncCase):
             "fx_engagement.res_partner_action_trader"
         )
         kanban_id = dict((mode, vid) for vid, mode in action["views"])["kanban"]
-        self.assertEqual(kanban_id, self.env.ref("fx_engagement.res_partner_view_kanban").id)
+        self.assertEqual(
+            kanban_id, self.env.ref("fx_engagement.res_partner_view_kanban").id
+        )
         arch = etree.fromstring(
             self.env["res.partner"].get_view(kanban_id, "kanban")["arch"]
         )
@@ -129,7 +129,9 @@ class TestStaffScreens(SyncCase):
             )["arch"]
         )
         for name in ("fx_last_deposit_date", "fx_ftd_date", "fx_last_trade_date"):
-            [node] = form.iterfind(f".//page[@name='fx_trading']//field[@name='{name}']")
+            [node] = form.iterfind(
+                f".//page[@name='fx_trading']//field[@name='{name}']"
+            )
             self.assertIn("'show_seconds': False", node.get("options"), name)
 
     # ------------------------------------------------------------ segments
@@ -177,7 +179,9 @@ class TestStaffScreens(SyncCase):
         action = segment.action_view_members()
         self.assertEqual(action["display_name"], "Members of Nobody")
         list_id = dict((mode, vid) for vid, mode in action["views"])["list"]
-        arch = etree.fromstring(self.env["res.partner"].get_view(list_id, "list")["arch"])
+        arch = etree.fromstring(
+            self.env["res.partner"].get_view(list_id, "list")["arch"]
+        )
         self.assertEqual(arch.get("sample"), "0")
 
     def test_new_condition_line_has_no_default_kind(self):
@@ -206,7 +210,11 @@ class TestStaffScreens(SyncCase):
                 wizard.action_open_only_a()["display_name"],
                 wizard.action_open_only_b()["display_name"],
             ],
-            ["In both Gold and Quiet", "In Gold, not in Quiet", "In Quiet, not in Gold"],
+            [
+                "In both Gold and Quiet",
+                "In Gold, not in Quiet",
+                "In Quiet, not in Gold",
+            ],
         )
 
     # ------------------------------------------------------------ labels
@@ -214,7 +222,9 @@ class TestStaffScreens(SyncCase):
         campaign = self.env["fx.campaign"]._fields
         self.assertEqual(campaign["ab_winner_id"].string, "A/B Winner")
         self.assertEqual(campaign["participant_count"].string, "Entered")
-        self.assertEqual(self.env["fx.segment"]._fields["member_count"].string, "Members")
+        self.assertEqual(
+            self.env["fx.segment"]._fields["member_count"].string, "Members"
+        )
         kanban = self.env["fx.segment"].get_view(
             self.env.ref("fx_engagement.fx_segment_view_kanban").id, "kanban"
         )["arch"]
@@ -229,7 +239,9 @@ class TestStaffScreens(SyncCase):
         view = self.env.ref("fx_referrals.res_partner_view_list", False)
         if not view:
             self.skipTest("fx_referrals is not installed")
-        arch = etree.fromstring(self.env["res.partner"].get_view(view.id, "list")["arch"])
+        arch = etree.fromstring(
+            self.env["res.partner"].get_view(view.id, "list")["arch"]
+        )
         [signed_up] = arch.iterfind(".//field[@string='Signed Up']")
         self.assertEqual(signed_up.get("name"), "fx_registration_date")
 
