@@ -1,3 +1,4 @@
+from odoo import fields
 from odoo.tests import freeze_time, new_test_user
 
 from .test_campaign import CampaignCase
@@ -129,3 +130,111 @@ class TestJourneyView(CampaignCase):
     def test_unknown_count_refused(self):
         with self.assertRaisesRegex(Exception, "Unknown journey count: bogus"):
             self.campaign_.action_view_journey_list(self.step1.id, "bogus")
+
+
+@freeze_time("2026-11-23 10:00:00")
+class TestCampaignResults(CampaignCase):
+    """Rates per variant against the holdout, and the A/B verdict, on a book
+    whose assignment the test sets itself."""
+
+    def test_rates_per_group_and_verdict(self):
+        campaign = self.ab_campaign(
+            ab_min_sample=2, holdout_pct=20, goal_type="deposit"
+        )
+        names = [f"t{n}" for n in range(10)]
+        traders = self.register(*names)
+        campaign._fx_enrol(fields.Datetime.now())
+        self.env.flush_all()
+        variant_a, variant_b = campaign.step_ids.variant_ids.sorted("sequence")
+        by_partner = {p.partner_id: p for p in campaign.participant_ids}
+        self.assertEqual(len(by_partner), 10)
+        for index, trader in enumerate(traders):
+            values = {"variant_id": False, "is_holdout": True, "in_ab_test": False}
+            if index < 8:
+                variant = variant_a if index < 4 else variant_b
+                values = {
+                    "variant_id": variant.id,
+                    "is_holdout": False,
+                    "in_ab_test": True,
+                }
+            by_partner[trader].write(values)
+        campaign._fx_process()
+        # opens: t0 (A) and t4 (B)
+        for index in (0, 4):
+            self.traces(traders[index]).write(
+                {"open_datetime": "2026-11-23 10:30:00", "trace_status": "open"}
+            )
+        with freeze_time("2026-11-23 12:00:00"):
+            self.fund("t0", 200, "2026-11-23T11:00:00Z")  # A
+            self.fund("t4", 100, "2026-11-23T11:00:00Z")  # B
+            self.fund("t5", 300, "2026-11-23T11:00:00Z")  # B
+            self.fund("t8", 50, "2026-11-23T11:00:00Z")  # holdout
+            self.sync.push_trades(
+                [self.trade("X1", "2026-11-23T11:30:00Z", login="L-t4", commission=-7)]
+            )
+            campaign._fx_process()
+            results = campaign.fx_campaign_results()
+        groups = {g["label"]: g for g in results["groups"]}
+        self.assertEqual(list(groups), ["A", "B", "Contacted", "Holdout"])
+        expected = {
+            # participants, sent, opened, converted, conversion, deposits/contact,
+            # revenue/contact, uplift against the holdout's 50 %
+            "A": (4, 4, 1, 1, 0.25, 50.0, 0.0, -0.25),
+            "B": (4, 4, 1, 2, 0.5, 100.0, 1.75, 0.0),
+            "Contacted": (8, 8, 2, 3, 0.375, 75.0, 0.875, -0.125),
+            "Holdout": (2, 0, 0, 1, 0.5, 25.0, 0.0, None),
+        }
+        for label, values in expected.items():
+            group = groups[label]
+            self.assertEqual(
+                (
+                    group["participants"],
+                    group["sent"],
+                    group["opened"],
+                    group["converted"],
+                    group["conversion_rate"],
+                    group["deposits_per_contact"],
+                    group["revenue_per_contact"],
+                    group["uplift"],
+                ),
+                values,
+                label,
+            )
+        self.assertEqual(groups["A"]["open_rate"], 0.25)
+        # 1 of 4 against 2 of 4: p = 0.465, not significant; 58 per variant
+        # needed to tell 25 % from 50 % at 95 % with 80 % power
+        self.assertEqual(
+            results["verdict"],
+            "Not enough data yet: 4 of 58 needed per variant "
+            "(B: 50.0 %, A: 25.0 % so far)",
+        )
+        [step] = results["steps"]
+        self.assertEqual((step["entered"], step["sent"]), (10, 8))
+        self.assertEqual(step["open_rate"], 0.25)
+        self.assertEqual(step["conversion_rate"], 0.3)  # t0, t4, t5 of 10
+        action = campaign.action_view_results_over_time()
+        self.assertEqual(action["domain"], [("campaign_id", "=", campaign.id)])
+
+    def test_winner_in_words(self):
+        campaign = self.ab_campaign(ab_min_sample=2, goal_type="deposit")
+        traders = self.register(*[f"w{n:02d}" for n in range(40)])
+        campaign._fx_enrol(fields.Datetime.now())
+        self.env.flush_all()
+        variant_a, variant_b = campaign.step_ids.variant_ids.sorted("sequence")
+        by_partner = {p.partner_id: p for p in campaign.participant_ids}
+        for index, trader in enumerate(traders):
+            variant = variant_a if index < 20 else variant_b
+            by_partner[trader].write(
+                {"variant_id": variant.id, "is_holdout": False, "in_ab_test": True}
+            )
+        campaign._fx_process()
+        with freeze_time("2026-11-23 12:00:00"):
+            # A: 2 of 20 deposit (10 %), B: 12 of 20 (60 %)
+            for index in [0, 1, *range(20, 32)]:
+                self.fund(f"w{index:02d}", 100, "2026-11-23T11:00:00Z")
+            campaign._fx_process()
+            verdict = campaign.fx_campaign_results()["verdict"]
+        # z = 0.5 / sqrt(0.35 * 0.65 * 0.1) = 3.315, p = 0.0009: 99 %
+        self.assertEqual(
+            verdict, "B raises deposits from 10.0 % to 60.0 %, 99 % confidence — winner"
+        )

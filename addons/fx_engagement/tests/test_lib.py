@@ -3,6 +3,11 @@
 import unittest
 from datetime import datetime, timedelta
 
+from odoo.addons.fx_engagement.lib.campaign_results import (
+    confidence_of,
+    needed_sample_means,
+    needed_sample_rates,
+)
 from odoo.addons.fx_engagement.lib.churn import churn_risk
 from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
 from odoo.addons.fx_engagement.lib.stats import (
@@ -372,3 +377,30 @@ class TestStats(unittest.TestCase):
         decision = decide_winner([Variant("A", 1, 0), Variant("B", 1, 1)], min_sample=0)
         self.assertEqual(decision.status, DecisionStatus.NOT_SIGNIFICANT)
         self.assertEqual(decision.reason, "no significant difference")
+
+
+class TestNeededSample(unittest.TestCase):
+    def test_textbook_two_proportions(self):
+        # 10 % against 15 %, 95 % confidence, 80 % power: 686 per group
+        self.assertEqual(needed_sample_rates(0.10, 0.15, 0.95), 686)
+        self.assertEqual(needed_sample_rates(0.25, 0.50, 0.95), 58)
+
+    def test_equal_rates_sized_for_a_fifth_more(self):
+        self.assertEqual(
+            needed_sample_rates(0.05, 0.05, 0.95), needed_sample_rates(0.05, 0.06, 0.95)
+        )
+
+    def test_means(self):
+        # (1.96 + 0.8416)^2 x 5,000 / 20^2 = 98.1 -> 99
+        self.assertEqual(needed_sample_means(100, 2500, 120, 2500, 0.95), 99)
+        self.assertEqual(needed_sample_means(100, 0, 120, 0, 0.95), 2)
+
+    def test_bad_input(self):
+        with self.assertRaises(ValueError):
+            needed_sample_rates(1.2, 0.1, 0.95)
+        with self.assertRaises(ValueError):
+            needed_sample_rates(0.1, 0.2, 1.0)
+
+    def test_confidence_rounds_down(self):
+        self.assertEqual(confidence_of(0.0299), 97)
+        self.assertEqual(confidence_of(0.0), 99)
