@@ -24,4 +24,3 @@ from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
 from . import fx_campaign_journey
-from . import fx_campaign_results
