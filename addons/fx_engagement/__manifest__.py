@@ -34,7 +34,11 @@
             "fx_engagement/static/src/**/*",
         ],
     },
-    "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/fx_campaign_demo.xml",
+        "demo/fx_demo_book.xml",
+    ],
     "application": False,
     "installable": True,
 }

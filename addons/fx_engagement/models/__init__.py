@@ -24,3 +24,4 @@ from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
 from . import fx_campaign_journey
+from . import fx_demo_book
