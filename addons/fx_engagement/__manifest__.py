@@ -33,6 +33,9 @@
         "web.assets_backend": [
             "fx_engagement/static/src/**/*",
         ],
+        "web.assets_tests": [
+            "fx_engagement/static/tests/tours/**/*",
+        ],
     },
     "demo": [
         "demo/res_partner_demo.xml",

@@ -80,103 +80,118 @@ def _trading_periods(rng, start, now):
     return periods
 
 
+def _new_trader(rng, index, now):
+    first, lang = rng.choice(FIRST_NAMES)
+    last = rng.choice(LAST_NAMES[lang])
+    # more registrations in recent months (growth) and a spring peak
+    day = int(DAYS * (1 - rng.random() ** 0.8))
+    if rng.random() < 0.15:
+        day = rng.randint(200, 230)
+    registered = (now - timedelta(days=day)).replace(
+        hour=rng.randint(7, 20), minute=rng.choice((0, 15, 30, 45)), second=0
+    )
+    registered = min(registered, now - timedelta(hours=rng.randint(2, 12)))
+    trader = DemoTrader(
+        ref=f"DEMO{index + 1:04d}",
+        name=f"{first} {last}",
+        email=f"{first}.{last}.{index + 1}@example.com".lower().replace(" ", ""),
+        country=rng.choice(COUNTRIES[lang]),
+        lang=lang,
+        registered=registered,
+    )
+    if day <= WELCOME_FROM_DAY:
+        draw = rng.random()
+        trader.welcome = "holdout" if draw < 0.1 else ("A" if draw < 0.55 else "B")
+        if trader.welcome != "holdout":
+            trader.opened = rng.random() < WELCOME_OPEN[trader.welcome]
+            trader.clicked = trader.opened and rng.random() < (
+                WELCOME_CLICK[trader.welcome] / WELCOME_OPEN[trader.welcome]
+            )
+    return trader
+
+
+def _kyc(rng, trader, now):
+    """The KYC events; the approval date, or None when not approved."""
+    if rng.random() > 0.85:
+        return None  # never submitted
+    at = trader.registered + timedelta(hours=rng.randint(2, 96))
+    if at >= now:
+        return None
+    trader.kyc.append((at, "pending"))
+    decided = at + timedelta(hours=rng.randint(4, 72))
+    if decided >= now:
+        return None
+    if rng.random() < 0.07:
+        trader.kyc.append((decided, "rejected"))
+        return None
+    trader.kyc.append((decided, "approved"))
+    return decided
+
+
+def _first_deposit(rng, trader, approved):
+    """When the trader first deposits: within the welcome window at the
+    variant's rate, else later or never (None)."""
+    rate = WELCOME_CONVERSION.get(trader.welcome)
+    if rate is None:
+        if rng.random() < 0.68:
+            return approved + timedelta(hours=rng.randint(2, 24 * 20))
+        return None
+    if rng.random() < rate:
+        ftd = trader.registered + timedelta(hours=rng.randint(8, 24 * 6))
+        return max(ftd, approved + timedelta(hours=1))
+    if rng.random() < 0.35:
+        return trader.registered + timedelta(days=rng.randint(9, 40))
+    return None
+
+
+def _trading_life(rng, trader, ftd, now):
+    """Trades at the trader's rhythm over their trading periods, redeposits,
+    and often a withdrawal when they stop."""
+    gap = rng.choice((1, 2, 3, 5, 8))
+    last_deposit = ftd
+    for begin, end in _trading_periods(rng, ftd + timedelta(hours=1), now):
+        at = begin
+        while at < end:
+            trader.trades.append(
+                (
+                    at,
+                    rng.choice(SYMBOLS),
+                    round(rng.choice((0.1, 0.2, 0.5, 1.0, 2.0, 5.0)), 2),
+                    rng.choice(STRATEGIES),
+                )
+            )
+            if at - last_deposit > timedelta(days=30) and rng.random() < 0.08:
+                trader.fundings.append(
+                    (at + timedelta(minutes=5), "deposit", rng.choice(FTD_AMOUNTS))
+                )
+                last_deposit = at
+            at += timedelta(days=gap * (0.5 + rng.random()), hours=rng.randint(0, 6))
+        if end < now and rng.random() < 0.6:
+            deposited = sum(a for _d, k, a in trader.fundings if k == "deposit")
+            trader.fundings.append(
+                (
+                    end + timedelta(days=rng.randint(1, 10)),
+                    "withdrawal",
+                    round(deposited * rng.choice((0.3, 0.5, 0.8)), 2),
+                )
+            )
+
+
 def generate(now, traders=TRADERS, seed=SEED):
     """The demo book at ``now`` (a naive UTC datetime): a list of DemoTrader."""
     rng = random.Random(seed)
     book = []
     for index in range(traders):
-        first, lang = rng.choice(FIRST_NAMES)
-        last = rng.choice(LAST_NAMES[lang])
-        # more registrations in recent months (growth) and a spring peak
-        day = int(DAYS * (1 - rng.random() ** 0.8))
-        if rng.random() < 0.15:
-            day = rng.randint(200, 230)
-        registered = (now - timedelta(days=day)).replace(
-            hour=rng.randint(7, 20), minute=rng.choice((0, 15, 30, 45)), second=0
-        )
-        registered = min(registered, now - timedelta(hours=rng.randint(2, 12)))
-        ref = f"DEMO{index + 1:04d}"
-        trader = DemoTrader(
-            ref=ref,
-            name=f"{first} {last}",
-            email=f"{first}.{last}.{index + 1}@example.com".lower().replace(" ", ""),
-            country=rng.choice(COUNTRIES[lang]),
-            lang=lang,
-            registered=registered,
-        )
+        trader = _new_trader(rng, index, now)
         book.append(trader)
-        if day <= WELCOME_FROM_DAY:
-            draw = rng.random()
-            trader.welcome = "holdout" if draw < 0.1 else ("A" if draw < 0.55 else "B")
-            if trader.welcome != "holdout":
-                trader.opened = rng.random() < WELCOME_OPEN[trader.welcome]
-                trader.clicked = trader.opened and rng.random() < (
-                    WELCOME_CLICK[trader.welcome] / WELCOME_OPEN[trader.welcome]
-                )
-        # KYC
-        if rng.random() > 0.85:
-            continue  # never submitted
-        at = registered + timedelta(hours=rng.randint(2, 96))
-        if at >= now:
+        approved = _kyc(rng, trader, now)
+        if not approved:
             continue
-        trader.kyc.append((at, "pending"))
-        decided = at + timedelta(hours=rng.randint(4, 72))
-        if decided >= now:
+        ftd = _first_deposit(rng, trader, approved)
+        if not ftd or ftd >= now:
             continue
-        if rng.random() < 0.07:
-            trader.kyc.append((decided, "rejected"))
-            continue
-        trader.kyc.append((decided, "approved"))
-        # first deposit: within the welcome window at the variant's rate, else
-        # later or never
-        rate = WELCOME_CONVERSION.get(trader.welcome)
-        if rate is not None:
-            if rng.random() < rate:
-                ftd = registered + timedelta(hours=rng.randint(8, 24 * 6))
-                ftd = max(ftd, decided + timedelta(hours=1))
-            elif rng.random() < 0.35:
-                ftd = registered + timedelta(days=rng.randint(9, 40))
-            else:
-                continue
-        elif rng.random() < 0.68:
-            ftd = decided + timedelta(hours=rng.randint(2, 24 * 20))
-        else:
-            continue
-        if ftd >= now:
-            continue
-        amount = rng.choice(FTD_AMOUNTS)
-        trader.fundings.append((ftd, "deposit", amount))
-        # trading life
-        gap = rng.choice((1, 2, 3, 5, 8))
-        last_deposit = ftd
-        for begin, end in _trading_periods(rng, ftd + timedelta(hours=1), now):
-            at = begin
-            while at < end:
-                trader.trades.append(
-                    (
-                        at,
-                        rng.choice(SYMBOLS),
-                        round(rng.choice((0.1, 0.2, 0.5, 1.0, 2.0, 5.0)), 2),
-                        rng.choice(STRATEGIES),
-                    )
-                )
-                if at - last_deposit > timedelta(days=30) and rng.random() < 0.08:
-                    trader.fundings.append(
-                        (at + timedelta(minutes=5), "deposit", rng.choice(FTD_AMOUNTS))
-                    )
-                    last_deposit = at
-                at += timedelta(
-                    days=gap * (0.5 + rng.random()), hours=rng.randint(0, 6)
-                )
-            if end < now and rng.random() < 0.6:
-                deposited = sum(a for _d, k, a in trader.fundings if k == "deposit")
-                trader.fundings.append(
-                    (
-                        end + timedelta(days=rng.randint(1, 10)),
-                        "withdrawal",
-                        round(deposited * rng.choice((0.3, 0.5, 0.8)), 2),
-                    )
-                )
+        trader.fundings.append((ftd, "deposit", rng.choice(FTD_AMOUNTS)))
+        _trading_life(rng, trader, ftd, now)
         trader.fundings = [f for f in trader.fundings if f[0] < now]
         trader.trades = [t for t in trader.trades if t[0] < now]
     return book

@@ -52,16 +52,15 @@ WELCOME_BODIES = {
 def _bilingual_subject(english, arabic):
     """A subject rendered per trader (inline template): Arabic for Arabic
     speakers, English otherwise."""
-    return "{{ '%s' if (object.lang or '').startswith('ar') else '%s' }}" % (
-        arabic.replace("'", "\\'"),
-        english.replace("'", "\\'"),
-    )
+    arabic, english = (text.replace("'", "\\'") for text in (arabic, english))
+    condition = "(object.lang or '').startswith('ar')"
+    return f"{{{{ '{arabic}' if {condition} else '{english}' }}}}"
 
 
 def _bilingual_body(english, arabic):
     return (
-        "<div dir='rtl' t-if=\"(object.lang or '').startswith('ar')\">%s</div>"
-        "<div t-else=''>%s</div>" % (arabic, english)
+        f"<div dir='rtl' t-if=\"(object.lang or '').startswith('ar')\">{arabic}</div>"
+        f"<div t-else=''>{english}</div>"
     )
 
 

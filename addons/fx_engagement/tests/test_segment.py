@@ -211,7 +211,9 @@ class TestSegment(SyncCase):
                 },
                 {"kind": "segment", "other_segment_id": vip.id, "negate": True},
             ],
-            domain="[('fx_is_funded', '=', True), ('country_id.code', '=', 'AE')]",
+            # within the test's book (the demo book has UAE gold traders too)
+            domain="[('fx_is_funded', '=', True), ('country_id.code', '=', 'AE'), "
+            f"('id', 'in', {self.book.ids})]",
         )
         vip.action_refresh()
         self.assertFalse(self.members(gold_quiet))  # ann is the VIP

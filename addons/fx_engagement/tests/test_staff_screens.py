@@ -250,3 +250,73 @@ class TestStaffScreens(SyncCase):
         if not campaign:
             self.skipTest("no demo data")
         self.assertEqual(campaign.user_id, self.env.ref("base.user_admin"))
+
+
+class TestDemoBookInstalled(SyncCase):
+    """The demo book as installed (skipped on a database without demo data)."""
+
+    def setUp(self):
+        super().setUp()
+        self.welcome = self.env.ref("fx_engagement.fx_campaign_welcome_demo", False)
+        if not self.welcome:
+            self.skipTest("no demo data")
+
+    def test_book_with_history(self):
+        book = self.env["res.partner"].search([("fx_client_ref", "=like", "DEMO%")])
+        self.assertEqual(len(book), 200)
+        history = self.env["fx.trader.stage.history"].search(
+            [("partner_id", "in", book.ids)]
+        )
+        # every trader's first change is its registration, at its date
+        firsts = {}
+        for change in history.sorted("date"):
+            firsts.setdefault(change.partner_id, change)
+        self.assertEqual(len(firsts), 200)
+        for partner, change in firsts.items():
+            self.assertEqual(
+                (change.stage_from, change.stage_to), ("lead", "registered")
+            )
+            self.assertEqual(change.date, partner.fx_registration_date)
+        self.assertGreater(len({c.date.date() for c in history}), 100)
+        # each trader's last change is its stage now
+        lasts = {}
+        for change in history.sorted("date"):
+            lasts[change.partner_id] = change.stage_to
+        self.assertTrue(all(p.fx_stage == lasts[p] for p in book))
+
+    def test_welcome_ab_test_decided_and_bilingual(self):
+        self.assertTrue(self.welcome.ab_decided)
+        self.assertEqual(self.welcome.ab_winner_id.name, "B: first-deposit bonus")
+        self.assertGreater(self.welcome.participant_count, 100)
+        mailing = self.welcome.ab_winner_id.mailing_id
+        arabic = self.env["res.partner"].search(
+            [("fx_client_ref", "=like", "DEMO%"), ("lang", "=", "ar_001")], limit=1
+        )
+        english = self.env["res.partner"].search(
+            [("fx_client_ref", "=like", "DEMO%"), ("lang", "=", "en_US")], limit=1
+        )
+        render = self.env["mail.render.mixin"]._render_template
+        subjects = render(
+            mailing.subject,
+            "res.partner",
+            (arabic | english).ids,
+            engine="inline_template",
+        )
+        self.assertEqual(
+            subjects[arabic.id], "أهلاً بك: مكافأة 20% على إيداعك الأول هذا الأسبوع"
+        )
+        self.assertEqual(
+            subjects[english.id], "Welcome: a 20% bonus on your first deposit this week"
+        )
+        bodies = render(
+            mailing.body_html, "res.partner", (arabic | english).ids, engine="qweb"
+        )
+        self.assertIn("مرحباً", str(bodies[arabic.id]))
+        self.assertIn("Hello", str(bodies[english.id]))
+        self.assertNotIn("مرحباً", str(bodies[english.id]))
+
+    def test_segments_have_a_size_history(self):
+        segment = self.env.ref("fx_engagement.fx_segment_new_funded", False)
+        if not segment:
+            self.skipTest("no such segment")
+        self.assertGreaterEqual(len(segment.refresh_ids), 13)
