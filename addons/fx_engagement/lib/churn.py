@@ -19,7 +19,9 @@ WITHDRAWAL_POINTS = 20
 class Factor:
     code: str
     points: int
-    detail: str
+    detail: str  # in English
+    # the figures of the detail, for a translated sentence (docs/METRICS.md#churn-risk)
+    args: tuple = ()
 
 
 def _days(now, then):
@@ -59,6 +61,7 @@ def churn_risk(
                 "churned",
                 100,
                 f"churned: no trade or deposit for more than {churned_days} days",
+                (("days", churned_days),),
             )
         ]
     factors = []
@@ -75,6 +78,7 @@ def churn_risk(
                     points,
                     f"{idle:.0f} days since the last activity; usual gap "
                     f"{usual_gap:.1f} days",
+                    (("idle", round(idle)), ("gap", round(usual_gap, 1))),
                 )
             )
     for code, label, recent, total, cap in (
@@ -92,6 +96,11 @@ def churn_risk(
                         points,
                         f"{label} down {drop:.0%} in the last 30 days "
                         f"({recent:,.2f} vs {before:,.2f} a month before)",
+                        (
+                            ("drop", round(drop * 100)),
+                            ("recent", recent),
+                            ("before", before),
+                        ),
                     )
                 )
     if withdrawals_90d > 0:
@@ -104,6 +113,7 @@ def churn_risk(
                     points,
                     f"withdrew {withdrawals_90d:,.2f} against {deposits_90d:,.2f} "
                     "deposited in 90 days",
+                    (("withdrawn", withdrawals_90d), ("deposited", deposits_90d)),
                 )
             )
     return min(100, sum(f.points for f in factors)), factors

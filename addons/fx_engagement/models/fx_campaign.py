@@ -243,7 +243,7 @@ class FxCampaign(models.Model):
         "fx.campaign.variant", string="A/B Winner", readonly=True, copy=False
     )
     ab_result = fields.Char(string="A/B Result", readonly=True, copy=False)
-    ab_decided = fields.Boolean(readonly=True, copy=False)
+    ab_decided = fields.Boolean(string="A/B Decided", readonly=True, copy=False)
     # test mode
     is_test = fields.Boolean(
         string="Test Mode",

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..facts import Fact, Source, facts_query
 from ..lib.churn import churn_risk
@@ -163,7 +163,15 @@ def _fact_churn(row, context):
         )
         row["_churn"] = (
             risk,
-            [{"code": f.code, "points": f.points, "detail": f.detail} for f in factors]
+            [
+                {
+                    "code": f.code,
+                    "points": f.points,
+                    "detail": f.detail,
+                    **({"args": dict(f.args)} if f.args else {}),
+                }
+                for f in factors
+            ]
             or None,
         )
     return row["_churn"]
@@ -521,12 +529,59 @@ class ResPartner(models.Model):
             partner.fx_churn_explanation = (
                 Markup("<ul>%s</ul>")
                 % Markup().join(
-                    Markup("<li><b>+%s</b> %s</li>") % (f["points"], f["detail"])
+                    Markup("<li><b>+%s</b> %s</li>")
+                    % (f["points"], partner._fx_churn_sentence(f))
                     for f in factors
                 )
                 if factors
                 else False
             )
+
+    def _fx_churn_sentence(self, factor):
+        """A churn factor in the user's language, its figures in their format;
+        the stored English detail for factors stored without figures."""
+        args = factor.get("args")
+        if not args:
+            return factor["detail"]
+
+        def amount(value):
+            return formatLang(self.env, value, digits=2)
+
+        code = factor["code"]
+        if code == "recency":
+            return self.env._(
+                "%(idle)s days since the last activity; usual gap %(gap)s days",
+                idle=formatLang(self.env, args["idle"], digits=0),
+                gap=formatLang(self.env, args["gap"], digits=1),
+            )
+        if code in ("falling_volume", "falling_deposits"):
+            values = {
+                "drop": args["drop"],
+                "recent": amount(args["recent"]),
+                "before": amount(args["before"]),
+            }
+            if code == "falling_volume":
+                return self.env._(
+                    "lots down %(drop)s%% in the last 30 days (%(recent)s vs "
+                    "%(before)s a month before)",
+                    **values,
+                )
+            return self.env._(
+                "deposits down %(drop)s%% in the last 30 days (%(recent)s vs "
+                "%(before)s a month before)",
+                **values,
+            )
+        if code == "withdrawals":
+            return self.env._(
+                "withdrew %(withdrawn)s against %(deposited)s deposited in 90 days",
+                withdrawn=amount(args["withdrawn"]),
+                deposited=amount(args["deposited"]),
+            )
+        if code == "churned":
+            return self.env._(
+                "churned: no trade or deposit for more than %s days", args["days"]
+            )
+        return factor["detail"]
 
     @api.depends("fx_birth_date")
     def _compute_fx_age(self):

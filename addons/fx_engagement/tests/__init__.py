@@ -24,3 +24,4 @@ from . import test_campaign_live_money
 from . import test_staff_screens
 from . import test_campaign_journey_view
 from . import test_ui_tours
+from . import test_arabic

@@ -96,6 +96,7 @@ class TestStaffScreens(SyncCase):
                     "code": "churned",
                     "points": 100,
                     "detail": "churned: no trade or deposit for more than 60 days",
+                    "args": {"days": 60},
                 }
             ],
         )
