@@ -456,10 +456,11 @@ class FxCampaign(models.Model):
         if self.holdout_pct or holdout:
             groups.append(holdout_group)
         for group in groups:
+            # False, not None: XML-RPC cannot carry None
             group["uplift"] = (
                 group["conversion_rate"] - holdout_group["conversion_rate"]
                 if holdout_group["participants"] and group["kind"] != "holdout"
-                else None
+                else False
             )
         return {
             "groups": groups,

@@ -182,7 +182,7 @@ class TestCampaignResults(CampaignCase):
             "A": (4, 4, 1, 1, 0.25, 50.0, 0.0, -0.25),
             "B": (4, 4, 1, 2, 0.5, 100.0, 1.75, 0.0),
             "Contacted": (8, 8, 2, 3, 0.375, 75.0, 0.875, -0.125),
-            "Holdout": (2, 0, 0, 1, 0.5, 25.0, 0.0, None),
+            "Holdout": (2, 0, 0, 1, 0.5, 25.0, 0.0, False),
         }
         for label, values in expected.items():
             group = groups[label]

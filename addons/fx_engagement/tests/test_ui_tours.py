@@ -5,6 +5,7 @@ import base64
 import os
 import pathlib
 import time
+import xmlrpc.client
 from datetime import timedelta
 
 from odoo import fields
@@ -108,6 +109,59 @@ class TestStaffTours(HttpCase):
             {"name": "Tour audience", "domain": f"[('id', 'in', {partners.ids})]"}
         )
         cls.audience.action_refresh()
+
+    def _rpc(self, login, model, method, *args):
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, self._uid(login), login, model, method, list(args), {}
+        )
+
+    def _uid(self, login):
+        return self.env["res.users"].search([("login", "=", login)]).id
+
+    def test_journey_and_results_over_xmlrpc(self):
+        """FX users read the journey and the results of a campaign; employees
+        without the FX group and portal users are refused."""
+        new_test_user(self.env, login="tour_plain", password="tour_plain")
+        new_test_user(
+            self.env,
+            login="tour_portal",
+            password="tour_portal",
+            groups="base.group_portal",
+        )
+        campaign = self.env["fx.campaign"].create(
+            {
+                "name": "Over RPC",
+                "trigger_type": "once",
+                "segment_id": self.audience.id,
+                "step_ids": [(0, 0, {"name": "Hello", "action_type": "email"})],
+            }
+        )
+        campaign.action_start()
+        campaign._fx_process()
+        journey = self._rpc("tour_agent", "fx.campaign", "fx_journey_data", campaign.id)
+        self.assertEqual(journey["steps"][0]["counts"]["sent"], 3)
+        results = self._rpc(
+            "tour_agent", "fx.campaign", "fx_campaign_results", campaign.id
+        )
+        self.assertEqual(results["groups"][0]["participants"], 3)
+        for login in ("tour_plain", "tour_portal"):
+            for method in ("fx_journey_data", "fx_campaign_results"):
+                with (
+                    self.subTest(login=login, method=method),
+                    self.assertRaisesRegex(xmlrpc.client.Fault, "ccess"),
+                ):
+                    self._rpc(login, "fx.campaign", method, campaign.id)
+        # a segment's Refresh button: FX users only
+        with self.assertRaisesRegex(xmlrpc.client.Fault, "ccess"):
+            self._rpc(
+                "tour_plain", "fx.segment", "action_refresh_notify", self.audience.id
+            )
+        action = self._rpc(
+            "tour_agent", "fx.segment", "action_refresh_notify", self.audience.id
+        )
+        self.assertEqual(
+            action["params"]["message"], "0 entered, 0 left; 3 members now."
+        )
 
     def test_marketer_builds_a_segment(self):
         self.start_tour(

@@ -40,7 +40,7 @@ export class CampaignResults extends Component {
     }
 
     points(value) {
-        if (value === null || value === undefined) {
+        if (value === false || value === null || value === undefined) {
             return "";
         }
         const sign = value > 0 ? "+" : "";
