@@ -54,6 +54,18 @@
         "demo/fx_market_event_demo.xml",
         "demo/fx_feedback_demo.xml",
         "demo/fx_data_quality_demo.xml",
+    "assets": {
+        "web.assets_backend": [
+            "fx_engagement/static/src/**/*",
+        ],
+        "web.assets_tests": [
+            "fx_engagement/static/tests/tours/**/*",
+        ],
+    },
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/fx_campaign_demo.xml",
+        "demo/fx_demo_book.xml",
     ],
     "application": False,
     "installable": True,

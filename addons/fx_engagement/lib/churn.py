@@ -19,7 +19,9 @@ WITHDRAWAL_POINTS = 20
 class Factor:
     code: str
     points: int
-    detail: str
+    detail: str  # in English
+    # the figures of the detail, for a translated sentence (docs/METRICS.md#churn-risk)
+    args: tuple = ()
 
 
 def _days(now, then):
@@ -38,8 +40,11 @@ def churn_risk(
     deposits_30d: float,
     deposits_90d: float,
     withdrawals_90d: float,
+    churned_days: int | None = None,
 ) -> tuple[int, list[Factor]]:
-    """Return ``(score, factors)``; traders never funded score 0.
+    """Return ``(score, factors)``; traders never funded score 0; a churned
+    trader (``churned_days``: the churn setting C, given when the lifecycle
+    stage is churned) scores 100 with the one factor ``churned``.
 
     - recency: days since the last trade (or deposit) against the trader's own usual
       gap between trades over 90 days; full points at 4x the usual gap;
@@ -50,6 +55,15 @@ def churn_risk(
     """
     if not funded:
         return 0, []
+    if churned_days is not None:
+        return 100, [
+            Factor(
+                "churned",
+                100,
+                f"churned: no trade or deposit for more than {churned_days} days",
+                (("days", churned_days),),
+            )
+        ]
     factors = []
     last = max((d for d in (last_trade, last_deposit) if d), default=None)
     idle = _days(now, last)
@@ -64,6 +78,7 @@ def churn_risk(
                     points,
                     f"{idle:.0f} days since the last activity; usual gap "
                     f"{usual_gap:.1f} days",
+                    (("idle", round(idle)), ("gap", round(usual_gap, 1))),
                 )
             )
     for code, label, recent, total, cap in (
@@ -81,6 +96,11 @@ def churn_risk(
                         points,
                         f"{label} down {drop:.0%} in the last 30 days "
                         f"({recent:,.2f} vs {before:,.2f} a month before)",
+                        (
+                            ("drop", round(drop * 100)),
+                            ("recent", recent),
+                            ("before", before),
+                        ),
                     )
                 )
     if withdrawals_90d > 0:
@@ -93,6 +113,7 @@ def churn_risk(
                     points,
                     f"withdrew {withdrawals_90d:,.2f} against {deposits_90d:,.2f} "
                     "deposited in 90 days",
+                    (("withdrawn", withdrawals_90d), ("deposited", deposits_90d)),
                 )
             )
     return min(100, sum(f.points for f in factors)), factors

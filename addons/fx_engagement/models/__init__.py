@@ -54,3 +54,5 @@ from . import res_config_settings_feedback
 from . import res_partner_data_quality
 from . import fx_duplicate_pair
 from . import fx_next_best_offer
+from . import fx_campaign_journey
+from . import fx_demo_book

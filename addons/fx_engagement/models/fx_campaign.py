@@ -239,9 +239,11 @@ class FxCampaign(models.Model):
         default=72,
         help="Hours after the first variant message before the test is judged.",
     )
-    ab_winner_id = fields.Many2one("fx.campaign.variant", readonly=True, copy=False)
+    ab_winner_id = fields.Many2one(
+        "fx.campaign.variant", string="A/B Winner", readonly=True, copy=False
+    )
     ab_result = fields.Char(string="A/B Result", readonly=True, copy=False)
-    ab_decided = fields.Boolean(readonly=True, copy=False)
+    ab_decided = fields.Boolean(string="A/B Decided", readonly=True, copy=False)
     # test mode
     is_test = fields.Boolean(
         string="Test Mode",
@@ -252,11 +254,11 @@ class FxCampaign(models.Model):
     variant_ids = fields.One2many("fx.campaign.variant", "campaign_id")
     participant_ids = fields.One2many("fx.campaign.participant", "campaign_id")
     # funnel
-    participant_count = fields.Integer(compute="_compute_funnel")
-    sent_count = fields.Integer(compute="_compute_funnel")
-    opened_count = fields.Integer(compute="_compute_funnel")
-    clicked_count = fields.Integer(compute="_compute_funnel")
-    converted_count = fields.Integer(compute="_compute_funnel")
+    participant_count = fields.Integer(string="Entered", compute="_compute_funnel")
+    sent_count = fields.Integer(string="Sent", compute="_compute_funnel")
+    opened_count = fields.Integer(string="Opened", compute="_compute_funnel")
+    clicked_count = fields.Integer(string="Clicked", compute="_compute_funnel")
+    converted_count = fields.Integer(string="Converted", compute="_compute_funnel")
     revenue = fields.Monetary(compute="_compute_funnel", currency_field="currency_id")
     bonus_cost = fields.Monetary(
         compute="_compute_funnel", currency_field="currency_id"
@@ -390,8 +392,7 @@ class FxCampaign(models.Model):
         """Enrol and process due steps right away (what the cron does); for
         those who may edit the campaign (FX managers), not its readers."""
         self.check_access("write")
-        self._fx_process()
-        return True
+        return self._fx_run_now()  # fx_campaign_journey.py: says what it did
 
     def action_view_participants(self):
         self.ensure_one()

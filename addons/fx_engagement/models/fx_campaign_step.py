@@ -94,7 +94,7 @@ class FxCampaignStep(models.Model):
     server_action_id = fields.Many2one(
         "ir.actions.server", domain=[("model_id.model", "=", "res.partner")]
     )
-    log_count = fields.Integer(compute="_compute_log_count")
+    log_count = fields.Integer(string="Runs", compute="_compute_log_count")
     is_broken = fields.Boolean(
         string="Stopped on Error",
         readonly=True,

@@ -2,6 +2,15 @@ from odoo import api, fields, models
 
 from ..tools import CompanyConversion, check_rates
 
+# sign of each kind in the net deposits (docs/METRICS.md#net-deposits)
+NET_SIGN = {"deposit": 1, "withdrawal": -1}
+
+
+def net_effect(kind, amount_company):
+    """What a funding event adds to the net deposits."""
+    return NET_SIGN.get(kind, 0) * (amount_company or 0.0)
+
+
 FUNDING_KINDS = [
     ("deposit", "Deposit"),
     ("withdrawal", "Withdrawal"),
@@ -41,6 +50,16 @@ class FxFunding(models.Model):
     )
     company_currency_id = fields.Many2one(
         related="company_id.currency_id", string="Company Currency"
+    )
+    net_amount = fields.Monetary(
+        string="Net Effect",
+        currency_field="company_currency_id",
+        compute="_compute_net_amount",
+        store=True,
+        precompute=True,
+        help="What the event adds to the trader's net deposits, in the company "
+        "currency: a deposit counts positive, a withdrawal negative, a bonus or an "
+        "adjustment zero (docs/METRICS.md#net-deposits).",
     )
     date = fields.Datetime(required=True, index=True)
     method_fingerprint = fields.Char(
@@ -104,6 +123,11 @@ class FxFunding(models.Model):
                 funding.amount_company = 0.0  # refused on save: _check_rate
             else:
                 funding.amount_company = conversion.convert(funding.amount, key)
+
+    @api.depends("kind", "amount_company")
+    def _compute_net_amount(self):
+        for funding in self:
+            funding.net_amount = net_effect(funding.kind, funding.amount_company)
 
     @api.constrains("currency_id", "date", "company_id")
     def _check_rate(self):

@@ -64,11 +64,12 @@ class FxSegment(models.Model):
         MEMBER_REL,
         "segment_id",
         "partner_id",
-        string="Members",
+        string="Member Traders",
         readonly=True,
         copy=False,
     )
     member_count = fields.Integer(
+        string="Members",
         compute="_compute_member_count",
         help="Traders in the segment now. Counted live (not stored): pushes from "
         "several bridges refresh the same segment at once and must not all write its "
@@ -169,6 +170,32 @@ class FxSegment(models.Model):
         query = self.env["res.partner"].with_context(active_test=False)._search([])
         return SQL("%s IN (%s)", column, query.subselect())
 
+    # ------------------------------------------------------------------ CRUD
+    @api.model_create_multi
+    def create(self, vals_list):
+        segments = super().create(vals_list)
+        segments._fx_refresh_from_form()
+        return segments
+
+    def write(self, vals):
+        result = super().write(vals)
+        if {"domain", "condition_ids", "active"} & set(vals):
+            self._fx_refresh_from_form()
+        return result
+
+    def _fx_refresh_from_form(self):
+        """Saved from the form (the Segments action sets
+        ``fx_segment_refresh_on_save``): refresh at once, so that the members
+        match the preview the user just saw. API callers refresh explicitly
+        (action_refresh)."""
+        if not self.env.context.get("fx_segment_refresh_on_save"):
+            return
+        if not self.env.user.has_group("fx_engagement.group_fx_user"):
+            return
+        # sudo: the refresh sees every trader (as the Refresh button's)
+        segments = self.filtered("active").sudo()
+        segments.with_context(fx_segment_refresh_on_save=False)._fx_refresh_isolated()
+
     # ------------------------------------------------------------------ constraints
     @api.constrains("domain")
     def _check_domain(self):
@@ -209,6 +236,33 @@ class FxSegment(models.Model):
         ]
         return ordered[0] if len(self) == 1 else ordered
 
+    def action_refresh_notify(self):
+        """The Refresh button: refresh, then say what changed (a notification)
+        and reload the form."""
+        result = self.action_refresh()
+        results = [result] if isinstance(result, dict) else result
+        if len(self) == 1:
+            title = self.env._("Segment %s refreshed", self.name)
+        else:
+            title = self.env._("%s segments refreshed", len(self))
+        message = self.env._(
+            "%(entered)s entered, %(left)s left; %(members)s members now.",
+            entered=sum(r["entered"] for r in results),
+            left=sum(r["left"] for r in results),
+            members=sum(r["members"] for r in results),
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": title,
+                "message": message,
+                "type": "success",
+                "sticky": False,
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
+
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -216,7 +270,17 @@ class FxSegment(models.Model):
         )
         action["domain"] = [("fx_segment_ids", "in", self.ids)]
         action["context"] = {}
-        action["name"] = self.env._("Members of %s", self.name)
+        # the web client titles the view with display_name before name
+        action["name"] = action["display_name"] = self.env._("Members of %s", self.name)
+        # no sample rows in an empty segment: its emptiness is the answer
+        views = dict((mode, view) for view, mode in action["views"])
+        views["list"] = self.env.ref("fx_engagement.res_partner_view_list_members").id
+        action["views"] = [
+            (views.get(mode), mode)
+            for mode in ("list", "kanban", "form")
+            if mode in views
+        ]
+        action.pop("view_id", None)
         return action
 
     def action_view_membership(self):

@@ -29,7 +29,6 @@ class FxSegmentCondition(models.Model):
     kind = fields.Selection(
         selection="_selection_kind",
         required=True,
-        default="no_trade",
         help="A kind of the trader-condition vocabulary shared with campaigns "
         "(see fx.trader.condition).",
     )

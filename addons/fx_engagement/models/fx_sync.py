@@ -27,6 +27,7 @@ from odoo.tools import SQL
 from ..lib.data_quality import normalize_document
 from ..lib.validation import BatchError, Field, format_errors, validate_batch
 from ..tools import CompanyConversion, column_type, json_rows
+from .fx_funding import net_effect
 from .fx_trading_account import PLATFORMS
 
 _logger = logging.getLogger(__name__)
@@ -262,6 +263,7 @@ PUSHES = {
                 "amount",
                 "currency_id",
                 "amount_company",
+                "net_amount",
                 "method_fingerprint",
                 date="at",
             ),
@@ -761,6 +763,8 @@ class FxSync(models.AbstractModel):
             "amount_company",
             "currency",
         )
+        for row in rows:
+            row["net_amount"] = net_effect(row["kind"], row.get("amount_company"))
 
     def _convert_trades(self, rows, errors):
         """``revenue_company``: the trade's broker revenue (as reported, else

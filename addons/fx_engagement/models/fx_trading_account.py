@@ -46,7 +46,7 @@ class FxTradingAccount(models.Model):
         required=True,
         default="active",
     )
-    trade_count = fields.Integer(compute="_compute_trade_count")
+    trade_count = fields.Integer(string="Trades", compute="_compute_trade_count")
 
     _sql_constraints = [
         (

@@ -7,7 +7,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, formatLang
 
 from ..facts import Fact, Source, facts_query
 from ..lib.churn import churn_risk
@@ -157,10 +157,21 @@ def _fact_churn(row, context):
             deposits_30d=float(row["fx_deposits_30d"]),
             deposits_90d=float(row["fx_deposits_90d"]),
             withdrawals_90d=float(row["fx_withdrawals_90d"]),
+            churned_days=context["settings"]["churn_days"]
+            if _fact_stage(row, context) == "churned"
+            else None,
         )
         row["_churn"] = (
             risk,
-            [{"code": f.code, "points": f.points, "detail": f.detail} for f in factors]
+            [
+                {
+                    "code": f.code,
+                    "points": f.points,
+                    "detail": f.detail,
+                    **({"args": dict(f.args)} if f.args else {}),
+                }
+                for f in factors
+            ]
             or None,
         )
     return row["_churn"]
@@ -560,12 +571,59 @@ class ResPartner(models.Model):
             partner.fx_churn_explanation = (
                 Markup("<ul>%s</ul>")
                 % Markup().join(
-                    Markup("<li><b>+%s</b> %s</li>") % (f["points"], f["detail"])
+                    Markup("<li><b>+%s</b> %s</li>")
+                    % (f["points"], partner._fx_churn_sentence(f))
                     for f in factors
                 )
                 if factors
                 else False
             )
+
+    def _fx_churn_sentence(self, factor):
+        """A churn factor in the user's language, its figures in their format;
+        the stored English detail for factors stored without figures."""
+        args = factor.get("args")
+        if not args:
+            return factor["detail"]
+
+        def amount(value):
+            return formatLang(self.env, value, digits=2)
+
+        code = factor["code"]
+        if code == "recency":
+            return self.env._(
+                "%(idle)s days since the last activity; usual gap %(gap)s days",
+                idle=formatLang(self.env, args["idle"], digits=0),
+                gap=formatLang(self.env, args["gap"], digits=1),
+            )
+        if code in ("falling_volume", "falling_deposits"):
+            values = {
+                "drop": args["drop"],
+                "recent": amount(args["recent"]),
+                "before": amount(args["before"]),
+            }
+            if code == "falling_volume":
+                return self.env._(
+                    "lots down %(drop)s%% in the last 30 days (%(recent)s vs "
+                    "%(before)s a month before)",
+                    **values,
+                )
+            return self.env._(
+                "deposits down %(drop)s%% in the last 30 days (%(recent)s vs "
+                "%(before)s a month before)",
+                **values,
+            )
+        if code == "withdrawals":
+            return self.env._(
+                "withdrew %(withdrawn)s against %(deposited)s deposited in 90 days",
+                withdrawn=amount(args["withdrawn"]),
+                deposited=amount(args["deposited"]),
+            )
+        if code == "churned":
+            return self.env._(
+                "churned: no trade or deposit for more than %s days", args["days"]
+            )
+        return factor["detail"]
 
     @api.depends("fx_birth_date")
     def _compute_fx_age(self):
@@ -674,7 +732,18 @@ class ResPartner(models.Model):
         return self._fx_action("fx_engagement.fx_trade_action")
 
     def action_fx_view_fundings(self):
-        return self._fx_action("fx_engagement.fx_funding_action")
+        """The fundings behind the net deposits: live accounts only, the list
+        totalling their net effect (withdrawals negative)."""
+        action = self._fx_action("fx_engagement.fx_funding_action")
+        action["domain"] = [
+            ("partner_id", "=", self.id),
+            ("account_id.account_type", "=", "live"),
+        ]
+        # the web client titles the view with display_name before name
+        action["name"] = action["display_name"] = self.env._(
+            "Net Deposits of %s", self.name
+        )
+        return action
 
     def action_fx_view_events(self):
         return self._fx_action("fx_engagement.fx_client_event_action")

@@ -31,3 +31,7 @@ from . import test_feedback_security
 from . import test_data_quality
 from . import test_next_best_offer
 from . import test_data_quality_security
+from . import test_staff_screens
+from . import test_campaign_journey_view
+from . import test_ui_tours
+from . import test_arabic

@@ -3,7 +3,18 @@
 import unittest
 from datetime import datetime, timedelta
 
+from odoo.addons.fx_engagement.lib.campaign_results import (
+    confidence_of,
+    needed_sample_means,
+    needed_sample_rates,
+)
 from odoo.addons.fx_engagement.lib.churn import churn_risk
+from odoo.addons.fx_engagement.lib.demo_book import (
+    DemoTrader,
+    generate,
+    stage_changes,
+    sync_batches,
+)
 from odoo.addons.fx_engagement.lib.lifecycle import compute_stage
 from odoo.addons.fx_engagement.lib.stats import (
     DecisionStatus,
@@ -228,6 +239,14 @@ class TestChurnRisk(unittest.TestCase):
     def test_not_funded_scores_zero(self):
         self.assertEqual(self.risk(funded=False, last_trade=None), (0, []))
 
+    def test_churned_scores_100(self):
+        score, factors = self.risk(last_trade=days_ago(100), churned_days=60)
+        self.assertEqual(score, 100)
+        self.assertEqual(
+            [(f.code, f.points, f.detail) for f in factors],
+            [("churned", 100, "churned: no trade or deposit for more than 60 days")],
+        )
+
     def test_steady_trader_scores_zero(self):
         self.assertEqual(self.risk(), (0, []))
 
@@ -364,3 +383,79 @@ class TestStats(unittest.TestCase):
         decision = decide_winner([Variant("A", 1, 0), Variant("B", 1, 1)], min_sample=0)
         self.assertEqual(decision.status, DecisionStatus.NOT_SIGNIFICANT)
         self.assertEqual(decision.reason, "no significant difference")
+
+
+class TestNeededSample(unittest.TestCase):
+    def test_textbook_two_proportions(self):
+        # 10 % against 15 %, 95 % confidence, 80 % power: 686 per group
+        self.assertEqual(needed_sample_rates(0.10, 0.15, 0.95), 686)
+        self.assertEqual(needed_sample_rates(0.25, 0.50, 0.95), 58)
+
+    def test_equal_rates_sized_for_a_fifth_more(self):
+        self.assertEqual(
+            needed_sample_rates(0.05, 0.05, 0.95), needed_sample_rates(0.05, 0.06, 0.95)
+        )
+
+    def test_means(self):
+        # (1.96 + 0.8416)^2 x 5,000 / 20^2 = 98.1 -> 99
+        self.assertEqual(needed_sample_means(100, 2500, 120, 2500, 0.95), 99)
+        self.assertEqual(needed_sample_means(100, 0, 120, 0, 0.95), 2)
+
+    def test_bad_input(self):
+        with self.assertRaises(ValueError):
+            needed_sample_rates(1.2, 0.1, 0.95)
+        with self.assertRaises(ValueError):
+            needed_sample_rates(0.1, 0.2, 1.0)
+
+    def test_confidence_rounds_down(self):
+        self.assertEqual(confidence_of(0.0299), 97)
+        self.assertEqual(confidence_of(0.0), 99)
+
+
+class TestDemoBook(unittest.TestCase):
+    NOW = datetime(2026, 11, 28, 4, 0)
+
+    def test_deterministic(self):
+        first, second = generate(self.NOW), generate(self.NOW)
+        self.assertEqual(first, second)
+        self.assertEqual(len(first), 200)
+        self.assertEqual(len({t.ref for t in first}), 200)
+        events, accounts, fundings, trades = sync_batches(first)
+        self.assertEqual(len(events), 200 + sum(len(t.kyc) for t in first))
+        self.assertEqual(len(accounts), sum(1 for t in first if t.fundings))
+        # nothing in the future
+        self.assertTrue(all(t.registered < self.NOW for t in first))
+        self.assertTrue(
+            all(at < self.NOW for t in first for at, *_r in t.fundings + t.trades)
+        )
+
+    def test_stage_changes_at_their_dates(self):
+        registered = datetime(2026, 6, 1, 9, 0)
+        trader = DemoTrader(
+            ref="X",
+            name="X",
+            email="x@example.com",
+            country="AE",
+            lang="ar",
+            registered=registered,
+            kyc=[
+                (datetime(2026, 6, 2, 9), "pending"),
+                (datetime(2026, 6, 3, 9), "approved"),
+            ],
+            fundings=[(datetime(2026, 6, 4, 9), "deposit", 500)],
+            trades=[(datetime(2026, 6, 5, 9), "EURUSD", 1.0, None)],
+        )
+        changes = stage_changes(trader, datetime(2026, 9, 1), compute_stage)
+        self.assertEqual(
+            [(str(at), old, new) for at, old, new in changes],
+            [
+                ("2026-06-01 09:00:00", "lead", "registered"),
+                ("2026-06-02 09:00:00", "registered", "kyc_pending"),
+                ("2026-06-03 09:00:00", "kyc_pending", "kyc_approved"),
+                ("2026-06-04 09:00:00", "kyc_approved", "funded"),
+                ("2026-06-05 09:00:00", "funded", "active"),
+                # daily points: 21 days after the trade (dormant), then 60 (churned)
+                ("2026-06-27 09:00:00", "active", "dormant"),
+                ("2026-08-05 09:00:00", "dormant", "churned"),
+            ],
+        )

@@ -102,6 +102,7 @@ class TestSyncApi(SyncCase):
                     "code": "withdrawals",
                     "points": 10,
                     "detail": "withdrew 300.00 against 625.00 deposited in 90 days",
+                    "args": {"withdrawn": 300.0, "deposited": 625.0},
                 }
             ],
         )

@@ -57,7 +57,8 @@ class FxSegmentOverlap(models.TransientModel):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "fx_engagement.res_partner_action_trader"
         )
-        action.update(domain=domain, context={}, name=name)
+        # the web client titles the view with display_name before name
+        action.update(domain=domain, context={}, name=name, display_name=name)
         return action
 
     def action_open_both(self):
@@ -67,7 +68,11 @@ class FxSegmentOverlap(models.TransientModel):
                 ("fx_segment_ids", "in", self.segment_a_id.ids),
                 ("fx_segment_ids", "in", self.segment_b_id.ids),
             ],
-            self.env._("In both segments"),
+            self.env._(
+                "In both %(a)s and %(b)s",
+                a=self.segment_a_id.name,
+                b=self.segment_b_id.name,
+            ),
         )
 
     def action_open_only_a(self):
@@ -77,7 +82,11 @@ class FxSegmentOverlap(models.TransientModel):
                 ("fx_segment_ids", "in", self.segment_a_id.ids),
                 ("fx_segment_ids", "not in", self.segment_b_id.ids),
             ],
-            self.env._("Only in %s", self.segment_a_id.name),
+            self.env._(
+                "In %(a)s, not in %(b)s",
+                a=self.segment_a_id.name,
+                b=self.segment_b_id.name,
+            ),
         )
 
     def action_open_only_b(self):
@@ -87,5 +96,9 @@ class FxSegmentOverlap(models.TransientModel):
                 ("fx_segment_ids", "in", self.segment_b_id.ids),
                 ("fx_segment_ids", "not in", self.segment_a_id.ids),
             ],
-            self.env._("Only in %s", self.segment_b_id.name),
+            self.env._(
+                "In %(b)s, not in %(a)s",
+                a=self.segment_a_id.name,
+                b=self.segment_b_id.name,
+            ),
         )
