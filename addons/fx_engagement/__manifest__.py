@@ -54,6 +54,8 @@
         "demo/fx_market_event_demo.xml",
         "demo/fx_feedback_demo.xml",
         "demo/fx_data_quality_demo.xml",
+        "demo/fx_demo_book.xml",
+    ],
     "assets": {
         "web.assets_backend": [
             "fx_engagement/static/src/**/*",
@@ -62,11 +64,6 @@
             "fx_engagement/static/tests/tours/**/*",
         ],
     },
-    "demo": [
-        "demo/res_partner_demo.xml",
-        "demo/fx_campaign_demo.xml",
-        "demo/fx_demo_book.xml",
-    ],
     "application": False,
     "installable": True,
 }
