@@ -123,13 +123,15 @@ class FxSync(models.AbstractModel):
             push = push.extend(after=("_ask_deposit_feedback",))
         return push
 
-    def _validate(self, method, records, schema, key):
+    def _validate(self, method, records, schema, key, *args, **kwargs):
+        sync = self
         if method in FEEDBACK_PUSHES:
             # social platforms are not trading platforms: date-times without an
             # offset are read in the time zone of client events
             sync = self.with_context(fx_sync_events_tz=True)
-            return super(FxSync, sync)._validate(method, records, schema, key)
-        return super()._validate(method, records, schema, key)
+        return super(FxSync, sync)._validate(
+            method, records, schema, key, *args, **kwargs
+        )
 
     def _local_time(self, by_platform):
         if self.env.context.get("fx_sync_events_tz"):

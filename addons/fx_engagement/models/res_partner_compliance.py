@@ -105,7 +105,19 @@ class ResPartner(models.Model):
     def write(self, vals):
         if not CLASSIFICATION_FIELDS & set(vals):
             return super().write(vals)
-        self._fx_check_classification_access(set(vals))
+        # a form or Odoo's partner merge writes every field: only a real change
+        # of the classification needs a compliance officer
+        self._fx_check_classification_access(
+            {
+                name
+                for name in CLASSIFICATION_FIELDS & set(vals)
+                if any(
+                    self._fields[name].convert_to_write(partner[name], partner)
+                    != self._fields[name].convert_to_write(vals[name], partner)
+                    for partner in self
+                )
+            }
+        )
         vals = self._fx_prepare_classification(dict(vals))
         before = self._fx_classification_state()
         result = super().write(vals)
