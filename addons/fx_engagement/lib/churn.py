@@ -20,6 +20,7 @@ class Factor:
     code: str
     points: int
     detail: str
+    base: int | None = None  # the points before the weight (None: weight 1)
 
 
 def _days(now, then):
@@ -38,8 +39,14 @@ def churn_risk(
     deposits_30d: float,
     deposits_90d: float,
     withdrawals_90d: float,
+    weights: dict | None = None,
 ) -> tuple[int, list[Factor]]:
     """Return ``(score, factors)``; traders never funded score 0.
+
+    ``weights`` ({factor code: multiplier}, 1 when absent; see
+    docs/METRICS.md#churn-weights) multiply each factor's points:
+    ``round(weight × points)``; a factor weighted to 0 points stays listed
+    (with 0 points) so that its unweighted points (``base``) are kept.
 
     - recency: days since the last trade (or deposit) against the trader's own usual
       gap between trades over 90 days; full points at 4x the usual gap;
@@ -95,4 +102,14 @@ def churn_risk(
                     "deposited in 90 days",
                 )
             )
+    if weights:
+        factors = [
+            Factor(
+                f.code,
+                round(weights.get(f.code, 1.0) * f.points),
+                f.detail,
+                f.points,
+            )
+            for f in factors
+        ]
     return min(100, sum(f.points for f in factors)), factors

@@ -23,3 +23,7 @@ from . import fx_campaign_variant
 from . import fx_campaign_participant
 from . import fx_campaign_log
 from . import fx_bonus_offer
+from . import res_partner_kpi
+from . import res_config_settings_kpi
+from . import fx_kpi_snapshot
+from . import fx_kpi_daily

@@ -157,10 +157,20 @@ def _fact_churn(row, context):
             deposits_30d=float(row["fx_deposits_30d"]),
             deposits_90d=float(row["fx_deposits_90d"]),
             withdrawals_90d=float(row["fx_withdrawals_90d"]),
+            weights=context.get("churn_weights"),
         )
         row["_churn"] = (
             risk,
-            [{"code": f.code, "points": f.points, "detail": f.detail} for f in factors]
+            [
+                {
+                    "code": f.code,
+                    "points": f.points,
+                    "detail": f.detail,
+                    # unweighted points, for the weight tuning (docs/METRICS.md)
+                    "base": f.points if f.base is None else f.base,
+                }
+                for f in factors
+            ]
             or None,
         )
     return row["_churn"]
@@ -687,7 +697,11 @@ class ResPartner(models.Model):
         rows = self.env.execute_query_dict(
             facts_query(self._fx_fact_sources(), in_sql, params)
         )
-        context = {"now": now, "settings": self._fx_lifecycle_settings()}
+        context = {
+            "now": now,
+            "settings": self._fx_lifecycle_settings(),
+            "churn_weights": self._fx_churn_weights(),
+        }
         stored = ["id", *(n for n in in_sql if n in self._fields), *derived]
         columns = {name: [] for name in stored}
         changes = []

@@ -1,1 +1,2 @@
 from . import fx_campaign_report
+from . import fx_kpi_message_conversion

@@ -1,1 +1,2 @@
 from . import fx_segment_overlap
+from . import fx_churn_backtest
