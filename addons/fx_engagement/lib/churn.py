@@ -45,7 +45,7 @@ def churn_risk(
 
     ``weights`` ({factor code: multiplier}, 1 when absent; see
     docs/METRICS.md#churn-weights) multiply each factor's points:
-    ``round(weight × points)``; a factor weighted to 0 points stays listed
+    ``round(weight x points)``; a factor weighted to 0 points stays listed
     (with 0 points) so that its unweighted points (``base``) are kept.
 
     - recency: days since the last trade (or deposit) against the trader's own usual

@@ -27,7 +27,7 @@ WEIGHT_GRID = (0.0, 0.5, 1.0, 1.5, 2.0)
 
 
 def quintile_score(rank, n):
-    """``1 + floor(5 × (rank − 1) / n)``: the score of the trader at ``rank``
+    """``1 + floor(5 x (rank - 1) / n)``: the score of the trader at ``rank``
     (1 = lowest value; tied values share the lowest rank of the tie) among ``n``
     traders. The same formula is computed in SQL by the nightly scoring."""
     if n < 1 or not 1 <= rank <= n:
@@ -55,7 +55,7 @@ def rfm_segment(r, f, m):
 
 
 def rfm_segment_table():
-    """The 125 segments indexed by ``(r − 1) × 25 + (f − 1) × 5 + (m − 1)``,
+    """The 125 segments indexed by ``(r - 1) x 25 + (f - 1) x 5 + (m - 1)``,
     for the SQL scoring (one array lookup per trader)."""
     return [
         rfm_segment(r, f, m)
@@ -88,9 +88,7 @@ def classification(traders, predicted, churned, true_positives):
     recall = pct(true_positives, churned)
     base_rate = pct(churned, traders)
     lift = precision / base_rate if base_rate else 0.0
-    f1 = (
-        2 * precision * recall / (precision + recall) if precision + recall else 0.0
-    )
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Classification(
         traders,
         predicted,
@@ -106,7 +104,7 @@ def classification(traders, predicted, churned, true_positives):
 
 def weighted_risk(points, weights):
     """The churn risk from the factors' unweighted points (in FACTORS order):
-    ``min(100, Σ round(weight × points))``, halves to even as Python rounds."""
+    ``min(100, sum round(weight x points))``, halves to even as Python rounds."""
     return min(100, sum(round(w * p) for w, p in zip(weights, points, strict=True)))
 
 
@@ -114,10 +112,10 @@ def tune_weights(groups, threshold, grid=WEIGHT_GRID):
     """Grid search over the weights (one multiplier of ``grid`` per factor).
 
     ``groups``: ``[(points, churned, count)]`` with ``points`` the unweighted
-    points of the four factors. For each combination the rule "weighted risk ≥
+    points of the four factors. For each combination the rule "weighted risk >=
     threshold" is scored by F1 on those rows; the best F1 wins, ties going to
     the combination closest to the current weights (all 1: smallest sum of
-    ``|w − 1|``), then to the first in grid order. Returns
+    ``|w - 1|``), then to the first in grid order. Returns
     ``(weights, Classification)``."""
     traders = sum(c for _p, _ch, c in groups)
     churned = sum(c for _p, ch, c in groups if ch)

@@ -1,4 +1,5 @@
-from datetime import datetime, time as dtime, timedelta
+from datetime import datetime, timedelta
+from datetime import time as dtime
 
 from odoo import api, fields, models
 from odoo.tools import SQL
@@ -30,17 +31,17 @@ class FxKpiDaily(models.Model):
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     stage = fields.Selection(TRADER_STAGES, readonly=True)
     rfm_segment = fields.Selection(RFM_SEGMENTS, string="RFM Segment", readonly=True)
-    segment_id = fields.Many2one("fx.segment", string="Segment", readonly=True)
+    segment_id = fields.Many2one("fx.segment", readonly=True)
     traders = fields.Integer(readonly=True)
     funded = fields.Integer(readonly=True)
     engaged = fields.Integer(readonly=True)
-    at_risk = fields.Integer(string="At Risk", readonly=True)
+    at_risk = fields.Integer(readonly=True)
     churn_risk_sum = fields.Integer(
         string="Churn Risk (sum)",
         readonly=True,
         help="Sum of the funded traders' churn risk; divide by Funded for the mean.",
     )
-    high_value = fields.Integer(string="High Value", readonly=True)
+    high_value = fields.Integer(readonly=True)
     repeat_depositors = fields.Integer(readonly=True)
     churned_today = fields.Integer(
         string="Churned That Day",

@@ -53,7 +53,7 @@ class FxKpiSnapshot(models.Model):
     stage = fields.Selection(TRADER_STAGES, readonly=True)
     churn_risk = fields.Integer(readonly=True, aggregator="avg")
     at_risk = fields.Boolean(
-        string="At Risk", readonly=True, help="Churn risk at or above the threshold."
+        readonly=True, help="Churn risk at or above the threshold."
     )
     pts_recency = fields.Integer(string="Recency Points", readonly=True)
     pts_volume = fields.Integer(string="Falling Volume Points", readonly=True)
@@ -71,7 +71,7 @@ class FxKpiSnapshot(models.Model):
     ltv = fields.Float(string="Lifetime Value", readonly=True)
     net_deposits_90d = fields.Float(string="Net Deposits (90 days)", readonly=True)
     engaged = fields.Boolean(readonly=True)
-    high_value = fields.Boolean(string="High Value", readonly=True)
+    high_value = fields.Boolean(readonly=True)
     repeat_depositor = fields.Boolean(readonly=True)
     traders = fields.Integer(
         readonly=True, help="1 per row: the count of traders in a pivot."

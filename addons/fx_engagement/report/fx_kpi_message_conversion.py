@@ -24,7 +24,7 @@ class FxKpiMessageConversion(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     messages = fields.Integer(readonly=True)
     deposit = fields.Integer(string="Deposited", readonly=True)
-    first_trade = fields.Integer(string="First Trade", readonly=True)
+    first_trade = fields.Integer(readonly=True)
     redeposit = fields.Integer(string="Redeposited", readonly=True)
 
     def init(self):

@@ -40,7 +40,9 @@ class TestChurnBacktest(TransactionCase):
             groups="base.group_user,fx_engagement.group_fx_manager",
         )
         cls.salesperson = new_test_user(
-            cls.env, login="bt_sales", groups="base.group_user,fx_engagement.group_fx_user"
+            cls.env,
+            login="bt_sales",
+            groups="base.group_user,fx_engagement.group_fx_user",
         )
         cls.env["fx.kpi.snapshot"].search([]).unlink()
         names = sorted({row[0] for row in HISTORY})
@@ -82,7 +84,9 @@ class TestChurnBacktest(TransactionCase):
         return (
             self.env["fx.churn.backtest"]
             .with_user(self.manager)
-            .create({"threshold": 60, "horizon_days": 30, "inactivity_days": 30, **values})
+            .create(
+                {"threshold": 60, "horizon_days": 30, "inactivity_days": 30, **values}
+            )
         )
 
     def test_backtest_against_the_inactivity_rule(self):
@@ -116,9 +120,9 @@ class TestChurnBacktest(TransactionCase):
     def test_tuning_shows_weights_and_applies_on_confirmation(self):
         wizard = self.wizard()
         wizard.action_tune()
-        # recency × 2 flags every churned row but P4 (2 × 20 = 40), and P9:
+        # recency x 2 flags every churned row but P4 (2 x 20 = 40), and P9:
         # 4 of 5 flagged rows churned, 4 of 5 churned rows flagged: F1 80 %.
-        # With recency × 2, P3 (0, 25, 15, 20) must stay below 60: all 1 gives
+        # With recency x 2, P3 (0, 25, 15, 20) must stay below 60: all 1 gives
         # 60; halving volume (12), deposits (8) or withdrawals (10) does, the
         # same distance from all 1: the first in grid order (volume) wins.
         self.assertTrue(wizard.tuned)
@@ -168,10 +172,13 @@ class TestKpiLib(TransactionCase):
     """The pure functions (no database needed; run with the others)."""
 
     def test_quintile_score(self):
-        self.assertEqual([quintile_score(r, 10) for r in range(1, 11)],
-                         [1, 1, 2, 2, 3, 3, 4, 4, 5, 5])
-        self.assertEqual([quintile_score(r, 7) for r in range(1, 8)],
-                         [1, 1, 2, 3, 3, 4, 5])
+        self.assertEqual(
+            [quintile_score(r, 10) for r in range(1, 11)],
+            [1, 1, 2, 2, 3, 3, 4, 4, 5, 5],
+        )
+        self.assertEqual(
+            [quintile_score(r, 7) for r in range(1, 8)], [1, 1, 2, 3, 3, 4, 5]
+        )
         self.assertEqual(quintile_score(1, 1), 1)
         with self.assertRaises(ValueError):
             quintile_score(0, 5)

@@ -25,7 +25,7 @@ class TestKpis(SyncCase):
 
     (all at 12:00; F = trades + deposits in 90 days, M = net deposits in 90 days.)
     R ranks (recency descending, ties share the lowest rank): D 1, B 2, C = E 3,
-    A 5; with n = 5, score = 1 + floor(5 × (rank − 1) / 5) = rank.
+    A 5; with n = 5, score = 1 + floor(5 x (rank - 1) / 5) = rank.
     F ranks (ascending): D 1, C = E 2, B 4, A 5. M ranks: D 1, C = E 2, A 4, B 5.
     """
 
@@ -96,9 +96,7 @@ class TestKpis(SyncCase):
     # ------------------------------------------------------------------ facts
     def test_facts(self):
         t = self.t
-        self.assertEqual(
-            [t[n].fx_recency_days for n in "ABCDE"], [2, 29, 10, 149, 10]
-        )
+        self.assertEqual([t[n].fx_recency_days for n in "ABCDE"], [2, 29, 10, 149, 10])
         self.assertEqual([t[n].fx_rfm_frequency for n in "ABCDE"], [5, 2, 1, 0, 1])
         self.assertEqual(
             [t[n].fx_net_deposits_90d for n in "ABCDE"], [1300, 2000, 100, 0, 100]
@@ -118,12 +116,10 @@ class TestKpis(SyncCase):
         self.assertEqual(t["A"].fx_last_engagement_date, datetime(2026, 6, 28, 12))
 
     def test_churn_risk_of_the_book(self):
-        # A: withdrew 200 of 1500 in 90 days: round(20 × 0.1333) = 3;
+        # A: withdrew 200 of 1500 in 90 days: round(20 x 0.1333) = 3;
         # B: no deposit in 30 days against 1000 a month before: 15;
-        # D: idle 149 days, usual gap 30: ratio ≥ 4, the full 40
-        self.assertEqual(
-            [self.t[n].fx_churn_risk for n in "ABCDE"], [3, 15, 0, 40, 0]
-        )
+        # D: idle 149 days, usual gap 30: ratio >= 4, the full 40
+        self.assertEqual([self.t[n].fx_churn_risk for n in "ABCDE"], [3, 15, 0, 40, 0])
 
     # -------------------------------------------------------------------- RFM
     def test_rfm_scores_segments_and_ties(self):
@@ -135,10 +131,16 @@ class TestKpis(SyncCase):
         )
         self.assertEqual(
             [t[n].fx_rfm_segment for n in "ABCDE"],
-            ["champion", "at_risk", "needs_attention", "hibernating", "needs_attention"],
+            [
+                "champion",
+                "at_risk",
+                "needs_attention",
+                "hibernating",
+                "needs_attention",
+            ],
         )
         self.assertEqual((t["A"].fx_rfm_r, t["A"].fx_rfm_f, t["A"].fx_rfm_m), (5, 5, 4))
-        # top 10 % by LTV: ceil(5 × 0.1) = 1 trader, B (2007)
+        # top 10 % by LTV: ceil(5 x 0.1) = 1 trader, B (2007)
         self.assertEqual(
             [t[n].fx_is_high_value for n in "ABCDE"], [False, True, False, False, False]
         )
@@ -158,7 +160,7 @@ class TestKpis(SyncCase):
         self.assertFalse(self.t["B"].with_context(active_test=False).fx_rfm_cell)
 
     def test_high_value_share_setting(self):
-        # 40 %: ceil(5 × 0.4) = 2 traders: B (2007) and A (1321)
+        # 40 %: ceil(5 x 0.4) = 2 traders: B (2007) and A (1321)
         self.set_param("high_value_percent", "40")
         self.run_kpis()
         self.assertEqual(
@@ -288,9 +290,7 @@ class TestKpis(SyncCase):
         self.assertEqual(self.activities(b).summary, "Churn risk 15: retention call")
         self.assertEqual(len(self.activities(d)), 1)
         self.assertFalse(self.activities(self.t["A"]))
-        self.assertEqual(
-            set(campaign.participant_ids.partner_id.ids), {b.id, d.id}
-        )
+        self.assertEqual(set(campaign.participant_ids.partner_id.ids), {b.id, d.id})
         # the next nights: still at risk, no new activity
         self.run_kpis()
         with freeze_time("2026-07-01 12:00:00"):
@@ -309,7 +309,7 @@ class TestKpis(SyncCase):
 
     # -------------------------------------------------------------- weights
     def test_weights_apply_to_the_score(self):
-        # withdrawals × 2 and falling deposits × 0: A 3 -> 6, B 15 -> 0;
+        # withdrawals x 2 and falling deposits x 0: A 3 -> 6, B 15 -> 0;
         # the unweighted points stay in the factors (base) for the tuning
         self.set_param(
             "churn_weights",
@@ -331,3 +331,81 @@ class TestKpis(SyncCase):
         self.set_param("churn_weights", '{"recency": 1}')
         with self.assertRaisesRegex(ValidationError, "fx_engagement.churn_weights"):
             self.env["res.partner"]._fx_recompute_all()
+
+    # --------------------------------------------------- conversion, engagement
+    def test_conversion_after_a_message(self):
+        campaign = self.env["fx.campaign"].create(
+            {
+                "name": "Conversion test",
+                "step_ids": [(0, 0, {"name": "Mail", "action_type": "email"})],
+            }
+        )
+        step = campaign.step_ids
+        for name, sent in (
+            ("A", "2026-06-19 12:00:00"),
+            ("B", "2026-06-01 00:00:00"),
+            ("C", "2026-06-14 12:00:00"),
+        ):
+            participant = self.env["fx.campaign.participant"].create(
+                {
+                    "campaign_id": campaign.id,
+                    "partner_id": self.t[name].id,
+                    "enrolled_date": sent,
+                }
+            )
+            self.env["fx.campaign.log"].create(
+                {
+                    "participant_id": participant.id,
+                    "campaign_id": campaign.id,
+                    "step_id": step.id,
+                    "partner_id": self.t[name].id,
+                    "date": sent,
+                    "result": "sent",
+                }
+            )
+        self.env.flush_all()
+        Report = self.env["fx.kpi.message.conversion"]
+
+        def rows():
+            Report.invalidate_model()
+            return {
+                r.partner_id: (r.deposit, r.first_trade, r.redeposit)
+                for r in Report.search([("campaign_id", "=", campaign.id)])
+            }
+
+        # 7 days: A deposits 06-25 (a redeposit; it traded before: no first
+        # trade), B trades first on 06-01, C deposits 06-20 (its first)
+        self.assertEqual(
+            rows(),
+            {
+                self.t["A"]: (1, 0, 1),
+                self.t["B"]: (0, 1, 0),
+                self.t["C"]: (1, 0, 0),
+            },
+        )
+        # 3 days: A's and C's deposits come too late; B's trade is in time
+        self.set_param("conversion_days", "3")
+        self.assertEqual(
+            rows(),
+            {
+                self.t["A"]: (0, 0, 0),
+                self.t["B"]: (0, 1, 0),
+                self.t["C"]: (0, 0, 0),
+            },
+        )
+
+    def test_mailing_click_is_an_engagement(self):
+        d = self.t["D"]
+        self.env["mailing.trace"].create(
+            {
+                "model": "res.partner",
+                "res_id": d.id,
+                "trace_type": "mail",
+                "links_click_datetime": "2026-06-29 09:00:00",
+            }
+        )
+        self.env["res.partner"]._fx_recompute_all(ids=d.ids)
+        self.assertEqual(d.fx_last_engagement_date, datetime(2026, 6, 29, 9))
+        self.run_kpis()
+        snapshot = self.env["fx.kpi.snapshot"].search([("partner_id", "=", d.id)])
+        self.assertTrue(snapshot.engaged)

@@ -70,8 +70,12 @@ class FxChurnBacktest(models.TransientModel):
     rule_recall = fields.Float(
         string="No-Trade Rule: Recall (%)", digits=(16, 1), readonly=True
     )
-    rule_lift = fields.Float(string="No-Trade Rule: Lift", digits=(16, 2), readonly=True)
-    rule_f1 = fields.Float(string="No-Trade Rule: F1 (%)", digits=(16, 1), readonly=True)
+    rule_lift = fields.Float(
+        string="No-Trade Rule: Lift", digits=(16, 2), readonly=True
+    )
+    rule_f1 = fields.Float(
+        string="No-Trade Rule: F1 (%)", digits=(16, 1), readonly=True
+    )
     tuned_predicted = fields.Integer(string="Tuned: Flagged", readonly=True)
     tuned_true_positives = fields.Integer(
         string="Tuned: Flagged and Churned", readonly=True
@@ -130,8 +134,8 @@ class FxChurnBacktest(models.TransientModel):
 
     # -------------------------------------------------------------- compute
     def _cohort_dates(self, today):
-        """The scoring days: today − horizon, then every step days back to
-        today − period."""
+        """The scoring days: today - horizon, then every step days back to
+        today - period."""
         first = today - timedelta(days=self.horizon_days)
         oldest = today - timedelta(days=self.period_days)
         dates = []
