@@ -32,6 +32,7 @@
         "views/fx_kpi_daily_views.xml",
         "views/fx_churn_backtest_views.xml",
         "views/res_config_settings_kpi_views.xml",
+        "views/res_partner_kpi_views.xml",
         "views/fx_engagement_menus.xml",
     ],
     "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
