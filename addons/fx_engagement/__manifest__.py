@@ -35,7 +35,11 @@
         "views/res_partner_kpi_views.xml",
         "views/fx_engagement_menus.xml",
     ],
-    "demo": ["demo/res_partner_demo.xml", "demo/fx_campaign_demo.xml"],
+    "demo": [
+        "demo/res_partner_demo.xml",
+        "demo/fx_campaign_demo.xml",
+        "demo/fx_kpi_demo.xml",
+    ],
     "application": False,
     "installable": True,
 }

@@ -93,8 +93,8 @@ class KpiBench(segments.Bench):
                 SQL(
                     """
                     UPDATE res_partner p
-                       SET user_id = (%(users)s::int4[])[1 + p.id %% %(n)s],
-                           team_id = (%(teams)s::int4[])[1 + p.id %% %(n)s %% %(t)s]
+                       SET user_id = (%(users)s::int4[])[1 + mod(p.id, %(n)s)],
+                           team_id = (%(teams)s::int4[])[1 + mod(mod(p.id, %(n)s), %(t)s)]
                      WHERE p.fx_is_trader
                     """,
                     users=users.ids,

@@ -162,13 +162,10 @@ def _fact_churn(row, context):
         row["_churn"] = (
             risk,
             [
-                {
-                    "code": f.code,
-                    "points": f.points,
-                    "detail": f.detail,
-                    # unweighted points, for the weight tuning (docs/METRICS.md)
-                    "base": f.points if f.base is None else f.base,
-                }
+                {"code": f.code, "points": f.points, "detail": f.detail}
+                # with weights: the unweighted points too, for the weight
+                # tuning (docs/METRICS.md#churn-weights)
+                | ({} if f.base is None else {"base": f.base})
                 for f in factors
             ]
             or None,

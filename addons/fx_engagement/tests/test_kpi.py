@@ -37,7 +37,10 @@ class TestKpis(SyncCase):
             login="kpi_sales",
             groups="base.group_user,fx_engagement.group_fx_user",
         )
-        # the book is exactly the traders below (demo traders are archived)
+        # the book is exactly the traders below (demo traders are archived,
+        # the demo's snapshots removed)
+        cls.env["fx.kpi.snapshot"].search([]).unlink()
+        cls.env["fx.kpi.daily"].search([]).unlink()
         cls.env["res.partner"].search(
             [("fx_is_trader", "=", True), ("user_ids", "=", False)]
         ).active = False
