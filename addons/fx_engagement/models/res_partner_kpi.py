@@ -331,7 +331,11 @@ class ResPartner(models.Model):
         # sudo: the system schedules the activity for another user (the
         # salesperson); the traders are the ones the alert run selected
         partners = self.sudo()
-        self.env["mail.activity"].sudo().create(
+        # no e-mail per activity (mail_activity_quick_update): a night's alerts
+        # would mail each salesperson once per trader; the activities show in
+        # their activity menu and on the traders
+        activities = self.env["mail.activity"].sudo()
+        activities.with_context(mail_activity_quick_update=True).create(
             [
                 {
                     "res_model_id": model_id,
