@@ -2,7 +2,7 @@
 (docs/METRICS.md#churn-backtest); today is 2026-06-30, horizon 30 days, so the
 scoring days are 05-31, 05-24, 05-17 ... (every 7 days)."""
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, freeze_time, new_test_user
 
 from ..lib.kpi import classification, quintile_score, rfm_segment, tune_weights
@@ -158,6 +158,37 @@ class TestChurnBacktest(TransactionCase):
         wizard = self.wizard()
         with self.assertRaisesRegex(UserError, "Tune the weights"):
             wizard.action_apply_weights()
+
+    def test_bad_values_refused(self):
+        Wizard = self.env["fx.churn.backtest"].with_user(self.manager)
+        count = Wizard.search_count([])
+        for values, field in (
+            ({"threshold": 0}, "Risk Threshold"),
+            ({"threshold": 101}, "Risk Threshold"),
+            ({"horizon_days": 0}, "Churned Within"),
+            ({"step_days": 0}, "Every"),
+            ({"period_days": -5}, "Look Back"),
+        ):
+            with self.subTest(values=values):
+                with self.assertRaises(ValidationError) as caught:
+                    self.wizard(**values)
+                self.assertIn(field, str(caught.exception))
+        self.assertEqual(Wizard.search_count([]), count)
+
+    def test_settings_refuse_out_of_range(self):
+        with self.assertRaisesRegex(ValidationError, "Churn Alert Threshold"):
+            self.env["res.config.settings"].create(
+                {"fx_churn_alert_threshold": 101}
+            ).execute()
+        param = self.env["ir.config_parameter"].sudo()
+        self.assertFalse(param.get_param("fx_engagement.churn_alert_threshold"))
+        self.env["res.config.settings"].create(
+            {"fx_churn_alert_threshold": 45, "fx_conversion_days": 3}
+        ).execute()
+        self.assertEqual(param.get_param("fx_engagement.churn_alert_threshold"), "45")
+        self.assertEqual(
+            self.env["res.partner"]._fx_kpi_settings()["conversion_days"], 3
+        )
 
     def test_empty_history(self):
         self.env["fx.kpi.snapshot"].search([]).unlink()
