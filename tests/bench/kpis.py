@@ -42,7 +42,6 @@ What it does:
 import argparse
 import sys
 import time
-from datetime import timedelta
 
 import common
 import segments
@@ -94,7 +93,8 @@ class KpiBench(segments.Bench):
                     """
                     UPDATE res_partner p
                        SET user_id = (%(users)s::int4[])[1 + mod(p.id, %(n)s)],
-                           team_id = (%(teams)s::int4[])[1 + mod(mod(p.id, %(n)s), %(t)s)]
+                           team_id = (%(teams)s::int4[])[
+                               1 + mod(mod(p.id, %(n)s), %(t)s)]
                      WHERE p.fx_is_trader
                     """,
                     users=users.ids,
@@ -311,7 +311,9 @@ class KpiBench(segments.Bench):
 
     def run(self):
         began = time.perf_counter()
-        self.python, self.addons_path = common.odoo_paths("'scripts/fxcrm.sh bench kpis'")
+        self.python, self.addons_path = common.odoo_paths(
+            "'scripts/fxcrm.sh bench kpis'"
+        )
         common.configure_odoo(self.addons_path, self.data_dir)
         try:
             if self.args.reuse and common.database_exists(self.args.db):
@@ -320,9 +322,9 @@ class KpiBench(segments.Bench):
                 with self.env() as env:
                     env.cr.execute("DELETE FROM fx_kpi_snapshot")
                     env.cr.execute("DELETE FROM fx_kpi_daily")
-                    self.salesperson_id = env["res.users"].search(
-                        [("login", "=", "bench_sales_1")]
-                    ).id
+                    self.salesperson_id = (
+                        env["res.users"].search([("login", "=", "bench_sales_1")]).id
+                    )
                 self.describe_book()
             else:
                 self.create_database()
