@@ -22,6 +22,7 @@
         "data/fx_segment_data.xml",
         "data/fx_compliance_rule_set_data.xml",
         "data/fx_data_quality_cron.xml",
+        "data/fx_kpi_data.xml",
         "views/fx_instrument_views.xml",
         "views/fx_strategy_views.xml",
         "views/fx_trading_account_views.xml",
@@ -45,6 +46,11 @@
         "views/res_partner_data_quality_views.xml",
         "views/fx_duplicate_pair_views.xml",
         "views/fx_next_best_offer_views.xml",
+        "views/fx_kpi_snapshot_views.xml",
+        "views/fx_kpi_daily_views.xml",
+        "views/fx_churn_backtest_views.xml",
+        "views/res_config_settings_kpi_views.xml",
+        "views/res_partner_kpi_views.xml",
         "views/fx_engagement_menus.xml",
     ],
     "demo": [
@@ -64,6 +70,8 @@
             "fx_engagement/static/tests/tours/**/*",
         ],
     },
+        "demo/fx_kpi_demo.xml",
+    ],
     "application": False,
     "installable": True,
 }

@@ -22,6 +22,7 @@ class Factor:
     detail: str  # in English
     # the figures of the detail, for a translated sentence (docs/METRICS.md#churn-risk)
     args: tuple = ()
+    base: int | None = None  # the points before the weight (None: weight 1)
 
 
 def _days(now, then):
@@ -41,10 +42,16 @@ def churn_risk(
     deposits_90d: float,
     withdrawals_90d: float,
     churned_days: int | None = None,
+    weights: dict | None = None,
 ) -> tuple[int, list[Factor]]:
     """Return ``(score, factors)``; traders never funded score 0; a churned
     trader (``churned_days``: the churn setting C, given when the lifecycle
     stage is churned) scores 100 with the one factor ``churned``.
+
+    ``weights`` ({factor code: multiplier}, 1 when absent; see
+    docs/METRICS.md#churn-weights) multiply each factor's points:
+    ``round(weight x points)``; a factor weighted to 0 points stays listed
+    (with 0 points) so that its unweighted points (``base``) are kept.
 
     - recency: days since the last trade (or deposit) against the trader's own usual
       gap between trades over 90 days; full points at 4x the usual gap;
@@ -116,4 +123,15 @@ def churn_risk(
                     (("withdrawn", withdrawals_90d), ("deposited", deposits_90d)),
                 )
             )
+    if weights:
+        factors = [
+            Factor(
+                f.code,
+                round(weights.get(f.code, 1.0) * f.points),
+                f.detail,
+                f.args,
+                base=f.points,
+            )
+            for f in factors
+        ]
     return min(100, sum(f.points for f in factors)), factors

@@ -56,3 +56,7 @@ from . import fx_duplicate_pair
 from . import fx_next_best_offer
 from . import fx_campaign_journey
 from . import fx_demo_book
+from . import res_partner_kpi
+from . import res_config_settings_kpi
+from . import fx_kpi_snapshot
+from . import fx_kpi_daily

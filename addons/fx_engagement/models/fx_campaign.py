@@ -36,6 +36,8 @@ EVENTS = [
     ("withdrawal", "Withdrawal request"),
     ("no_trade", "No trade for N days"),
     ("churn_risk", "Churn risk crossing a threshold"),
+    # raised once per crossing of the alert threshold (res_partner_kpi.py)
+    ("churn_risk_crossed", "Churn alert (risk crossed the alert threshold)"),
 ]
 # other addons add the events they raise with _fx_trigger_event (selection_add;
 # e.g. fx_referrals: referral_converted)

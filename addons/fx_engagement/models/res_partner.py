@@ -160,6 +160,7 @@ def _fact_churn(row, context):
             churned_days=context["settings"]["churn_days"]
             if _fact_stage(row, context) == "churned"
             else None,
+            weights=context.get("churn_weights"),
         )
         row["_churn"] = (
             risk,
@@ -170,6 +171,9 @@ def _fact_churn(row, context):
                     "detail": f.detail,
                     **({"args": dict(f.args)} if f.args else {}),
                 }
+                # with weights: the unweighted points too, for the weight
+                # tuning (docs/METRICS.md#churn-weights)
+                | ({} if f.base is None else {"base": f.base})
                 for f in factors
             ]
             or None,
@@ -798,7 +802,11 @@ class ResPartner(models.Model):
         rows = self.env.execute_query_dict(
             facts_query(self._fx_fact_sources(), in_sql, params)
         )
-        context = {"now": now, "settings": self._fx_lifecycle_settings()}
+        context = {
+            "now": now,
+            "settings": self._fx_lifecycle_settings(),
+            "churn_weights": self._fx_churn_weights(),
+        }
         stored = ["id", *(n for n in in_sql if n in self._fields), *derived]
         columns = {name: [] for name in stored}
         changes = []

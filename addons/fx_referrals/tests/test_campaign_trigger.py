@@ -62,6 +62,7 @@ class TestReferralConvertedTrigger(CampaignCase):
                 "withdrawal",
                 "no_trade",
                 "churn_risk",
+                "churn_risk_crossed",
                 "referral_converted",
             ],
         )
