@@ -61,6 +61,7 @@
         "demo/fx_feedback_demo.xml",
         "demo/fx_data_quality_demo.xml",
         "demo/fx_demo_book.xml",
+        "demo/fx_kpi_demo.xml",
     ],
     "assets": {
         "web.assets_backend": [
@@ -70,8 +71,6 @@
             "fx_engagement/static/tests/tours/**/*",
         ],
     },
-        "demo/fx_kpi_demo.xml",
-    ],
     "application": False,
     "installable": True,
 }
