@@ -1,0 +1,291 @@
+"""IB commissions computed set-based from the referees' closed trades
+(docs/REFERRALS.md#ib-commissions)."""
+
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+
+class FxIbCommission(models.Model):
+    _name = "fx.ib.commission"
+    _description = "IB Commission Line"
+    _order = "statement_id, trade_id, tier"
+    # millions of lines, written in SQL: no user and date columns
+    _log_access = False
+
+    statement_id = fields.Many2one(
+        "fx.ib.statement", required=True, ondelete="cascade", index=True
+    )
+    ib_id = fields.Many2one("res.partner", string="IB", required=True, index=True)
+    trade_id = fields.Many2one("fx.trade", required=True, ondelete="cascade")
+    trader_id = fields.Many2one("res.partner", string="Trader")
+    rule_id = fields.Many2one("fx.ib.rule", required=True)
+    tier = fields.Integer(required=True)
+    lots = fields.Float(digits=(16, 2))
+    revenue = fields.Float(string="Broker Revenue", digits=(16, 2))
+    rate = fields.Float(digits=(16, 4))
+    amount = fields.Float(digits=(16, 2))
+    company_id = fields.Many2one("res.company", required=True)
+
+
+class FxIbStatement(models.Model):
+    _name = "fx.ib.statement"
+    _description = "IB Commission Statement"
+    _inherit = ["mail.thread"]
+    _order = "date_from desc, ib_id"
+    _check_company_auto = True
+
+    ib_id = fields.Many2one(
+        "res.partner", string="IB", required=True, index=True, readonly=True
+    )
+    date_from = fields.Date(required=True, readonly=True)
+    date_to = fields.Date(required=True, readonly=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    state = fields.Selection(
+        [
+            ("draft", "Draft"),
+            ("confirmed", "Confirmed"),
+            ("paid", "Paid"),
+            ("failed", "Payout Rejected"),
+        ],
+        default="draft",
+        required=True,
+        tracking=True,
+        readonly=True,
+    )
+    line_ids = fields.One2many("fx.ib.commission", "statement_id", readonly=True)
+    line_count = fields.Integer(readonly=True)
+    total = fields.Monetary(readonly=True)
+    payout_ref = fields.Char(readonly=True)
+    payout_message = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        (
+            "period_unique",
+            "UNIQUE(ib_id, date_from, date_to, company_id)",
+            "One statement per IB and period.",
+        ),
+    ]
+
+    @api.depends("ib_id", "date_from", "date_to")
+    def _compute_display_name(self):
+        for statement in self:
+            statement.display_name = self.env._(
+                "%(ib)s, %(start)s to %(end)s",
+                ib=statement.ib_id.name or "",
+                start=statement.date_from,
+                end=statement.date_to,
+            )
+
+    @api.model
+    def _fx_compute_period(self, date_from, date_to, company=None, max_tiers=3):
+        """(Re)compute the commissions of the trades closed from ``date_from``
+        to ``date_to`` (inclusive): the draft statements of the period are
+        rebuilt from scratch, so recomputing gives identical lines; confirmed
+        and paid statements are left as they are. Returns ``{"lines",
+        "statements", "total"}``."""
+        if date_from > date_to:
+            raise ValidationError(self.env._("The period ends before it starts."))
+        company = company or self.env.company
+        self.env.flush_all()
+        by_class = self.env["fx.ib.rule"].sudo()._fx_rule_by_class(company)
+        digits = company.currency_id.decimal_places
+        cr = self.env.cr
+        cr.execute("SET LOCAL jit = off")
+        # the draft statements of the period are rebuilt
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM fx_ib_statement
+                 WHERE date_from = %s AND date_to = %s AND company_id = %s
+                   AND state = 'draft'
+                """,
+                date_from,
+                date_to,
+                company.id,
+            )
+        )
+        if not by_class:
+            return {"lines": 0, "statements": 0, "total": 0.0}
+        now = fields.Datetime.now()
+        classes, rule_ids = zip(*by_class.items(), strict=True)
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE fx_ib_tmp ON COMMIT DROP AS
+                WITH RECURSIVE t AS (
+                    SELECT t.id, t.partner_id, t.volume, t.revenue_company,
+                           m.rule_id
+                      FROM fx_trade t
+                      JOIN fx_trading_account a ON a.id = t.account_id
+                       AND a.account_type = 'live'
+                      LEFT JOIN fx_instrument i ON i.name = t.symbol
+                      JOIN unnest(%(classes)s::varchar[], %(rules)s::int4[])
+                           AS m(cls, rule_id)
+                        ON m.cls = coalesce(i.asset_class, 'other')
+                     WHERE t.state = 'closed' AND t.company_id = %(company)s
+                       AND t.close_time >= %(start)s AND t.close_time < %(end)s
+                ), up AS (
+                    SELECT p.id AS trader, p.fx_referrer_id AS ib, 1 AS tier
+                      FROM res_partner p
+                     WHERE p.id IN (SELECT DISTINCT partner_id FROM t)
+                       AND p.fx_referrer_id IS NOT NULL
+                    UNION ALL
+                    SELECT up.trader, p.fx_referrer_id, up.tier + 1
+                      FROM up JOIN res_partner p ON p.id = up.ib
+                     WHERE p.fx_referrer_id IS NOT NULL AND up.tier < %(max)s
+                )
+                SELECT up.ib AS ib_id, t.id AS trade_id, t.partner_id AS trader_id,
+                       t.rule_id, up.tier, t.volume AS lots,
+                       t.revenue_company AS revenue, rt.rate,
+                       round(CASE
+                           WHEN r.mode = 'split' AND r.basis = 'per_lot'
+                               THEN t.volume * r.pool_rate * rt.rate / 100.0
+                           WHEN r.mode = 'split'
+                               THEN t.revenue_company * r.pool_rate / 100.0
+                                    * rt.rate / 100.0
+                           WHEN r.basis = 'per_lot' THEN t.volume * rt.rate
+                           ELSE t.revenue_company * rt.rate / 100.0
+                       END::numeric, %(digits)s) AS amount
+                  FROM t
+                  JOIN up ON up.trader = t.partner_id
+                  JOIN res_partner ib ON ib.id = up.ib AND ib.fx_is_ib
+                  JOIN fx_ib_rule r ON r.id = t.rule_id
+                  JOIN fx_ib_rule_tier rt ON rt.rule_id = r.id AND rt.tier = up.tier
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM fx_ib_statement s
+                        WHERE s.ib_id = up.ib AND s.date_from = %(dfrom)s
+                          AND s.date_to = %(dto)s AND s.company_id = %(company)s)
+                """,
+                classes=list(classes),
+                rules=list(rule_ids),
+                company=company.id,
+                start=date_from,
+                end=date_to + timedelta(days=1),
+                max=max_tiers,
+                digits=digits,
+                dfrom=date_from,
+                dto=date_to,
+            )
+        )
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO fx_ib_statement
+                       (ib_id, date_from, date_to, company_id, state, line_count,
+                        total, create_uid, write_uid, create_date, write_date)
+                SELECT ib_id, %(dfrom)s, %(dto)s, %(company)s, 'draft', count(*),
+                       sum(amount), %(uid)s, %(uid)s, %(now)s, %(now)s
+                  FROM fx_ib_tmp GROUP BY ib_id ORDER BY ib_id
+                RETURNING id
+                """,
+                dfrom=date_from,
+                dto=date_to,
+                company=company.id,
+                uid=self.env.uid,
+                now=now,
+            )
+        )
+        statements = len(cr.fetchall())
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO fx_ib_commission
+                       (statement_id, ib_id, trade_id, trader_id, rule_id, tier,
+                        lots, revenue, rate, amount, company_id)
+                SELECT s.id, x.ib_id, x.trade_id, x.trader_id, x.rule_id, x.tier,
+                       x.lots, x.revenue, x.rate, x.amount, %(company)s
+                  FROM fx_ib_tmp x
+                  JOIN fx_ib_statement s ON s.ib_id = x.ib_id
+                   AND s.date_from = %(dfrom)s AND s.date_to = %(dto)s
+                   AND s.company_id = %(company)s
+                 ORDER BY x.ib_id, x.trade_id, x.tier
+                """,
+                company=company.id,
+                dfrom=date_from,
+                dto=date_to,
+            )
+        )
+        lines = cr.rowcount
+        [(total,)] = self.env.execute_query(
+            SQL("SELECT coalesce(sum(amount), 0) FROM fx_ib_tmp")
+        )
+        cr.execute("DROP TABLE fx_ib_tmp")
+        self.invalidate_model()
+        self.env["fx.ib.commission"].invalidate_model()
+        return {"lines": lines, "statements": statements, "total": float(total)}
+
+    def action_fx_confirm(self):
+        if not self.env.user.has_group("fx_referrals.group_fx_referral_manager"):
+            raise UserError(self.env._("Only referral managers confirm statements."))
+        if self.filtered(lambda s: s.state != "draft"):
+            raise UserError(self.env._("Only draft statements can be confirmed."))
+        self.write({"state": "confirmed"})
+        return True
+
+    # ------------------------------------------------------------ the bridge
+    @api.model
+    def _fx_pull(self, limit):
+        statements = self.sudo().search(
+            [("state", "=", "confirmed"), ("total", ">", 0)], order="id", limit=limit
+        )
+        return [
+            {
+                "id": s.id,
+                "client_ref": s.ib_id.fx_client_ref or False,
+                "date_from": fields.Date.to_string(s.date_from),
+                "date_to": fields.Date.to_string(s.date_to),
+                "amount": s.total,
+                "currency": s.currency_id.name,
+                "lines": s.line_count,
+            }
+            for s in statements
+        ]
+
+    @api.model
+    def _fx_ack(self, acks):
+        """``[{"id", "status": "paid"|"rejected", "ref", "message"}]``, the
+        whole batch checked first."""
+        if not isinstance(acks, list) or not all(isinstance(a, dict) for a in acks):
+            raise ValidationError(self.env._("Expected a list of acknowledgements."))
+        errors = []
+        ids = [a.get("id") for a in acks]
+        for index, ack in enumerate(acks):
+            if ack.get("status") not in ("paid", "rejected"):
+                errors.append(
+                    self.env._(
+                        "record %s, field 'status': expected paid or rejected", index
+                    )
+                )
+            if not isinstance(ack.get("id"), int) or isinstance(ack.get("id"), bool):
+                errors.append(
+                    self.env._("record %s, field 'id': expected a number", index)
+                )
+        good = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+        found = self.sudo().browse(good).exists()
+        for sid in set(good) - set(found.ids):
+            errors.append(self.env._("statement %s: unknown", sid))
+        for statement in found.filtered(lambda s: s.state != "confirmed"):
+            errors.append(
+                self.env._("statement %s: not waiting for payment", statement.id)
+            )
+        if len(set(good)) != len(good):
+            errors.append(self.env._("the same statement is acknowledged twice"))
+        if errors:
+            raise ValidationError(
+                self.env._("Acknowledgement refused, nothing was written:")
+                + "\n"
+                + "\n".join(errors)
+            )
+        for ack in acks:
+            self.sudo().browse(ack["id"]).write(
+                {
+                    "state": "paid" if ack["status"] == "paid" else "failed",
+                    "payout_ref": ack.get("ref") or False,
+                    "payout_message": ack.get("message") or False,
+                }
+            )
+        return {"acknowledged": len(acks)}

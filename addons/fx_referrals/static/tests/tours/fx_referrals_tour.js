@@ -1,0 +1,1 @@
+// tour: see test_portal_tour.py
