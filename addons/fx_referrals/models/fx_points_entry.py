@@ -125,6 +125,7 @@ class FxPointsEntry(models.Model):
         entries = super().create(vals_list)
         self.env.flush_all()
         self._fx_add_totals(entries.ids)
+        self.env["fx.referral.level"]._fx_update_levels(entries.partner_id.ids)
         return entries
 
     def write(self, vals):
@@ -214,6 +215,10 @@ class FxPointsEntry(models.Model):
         ]
         self._fx_add_totals(ids)
         self.invalidate_model()
+        if ids:
+            self.env["fx.referral.level"]._fx_update_levels(
+                sorted({row["partner_id"] for row in rows})
+            )
         return self.browse(ids)
 
     @api.model

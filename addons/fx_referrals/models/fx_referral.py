@@ -1,6 +1,7 @@
 """A referral from the first click to a rewarded client
 (docs/REFERRALS.md#stages), moved set-based from the referee's trading facts."""
 
+import logging
 import secrets
 from collections import defaultdict
 from datetime import timedelta
@@ -42,6 +43,7 @@ FRAUD_FLAGS = {
     "burst": "Burst of registrations from one IP address or device",
     "cap": "Over the referrer's cap of qualified referrals",
 }
+_logger = logging.getLogger(__name__)
 DEFAULT_BURST = 3
 BURST_HOURS = 24
 
@@ -246,9 +248,28 @@ class FxReferral(models.Model):
                 [("referee_id", "in", [link[0].id for link in links])]
             ).referee_id.ids
         )
+        registered = dict(
+            self.env.execute_query(
+                SQL(
+                    "SELECT partner_id, min(date) FROM fx_client_event "
+                    "WHERE partner_id = ANY(%s) AND event_type = 'registration' "
+                    "GROUP BY partner_id",
+                    [link[0].id for link in links],
+                )
+            )
+        )
         created = Referral.browse()
         for referee, referrer, channel, token, flag in links:
             if referee.id in existing:
+                continue
+            company = referee.company_id or self.env.company
+            if not self.env["fx.referral.programme"].sudo()._fx_default(company):
+                _logger.warning(
+                    "No default referral programme for %s: no referral recorded "
+                    "for %s",
+                    company.name,
+                    referee.display_name,
+                )
                 continue
             existing.add(referee.id)
             click = Referral.browse()
@@ -264,7 +285,7 @@ class FxReferral(models.Model):
             vals = {
                 "referee_id": referee.id,
                 "referee_name": self._first_name(referee.name),
-                "date_registered": referee.fx_registration_date
+                "date_registered": registered.get(referee.id)
                 or fields.Datetime.now(),
                 "stage": "registered",
             }
@@ -282,6 +303,11 @@ class FxReferral(models.Model):
                         "channel": channel,
                     }
                 )
+        clean = created.filtered(lambda r: r.fraud_state == "none")
+        if clean:
+            self.env["fx.points.entry"]._fx_award_many(
+                [(r.referrer_id, r) for r in clean], STAGE_EVENTS["registered"]
+            )
         return created
 
     # ---------------------------------------------------------------- stages
@@ -477,12 +503,12 @@ class FxReferral(models.Model):
                        AS s(id, stage, dr, dk, df, dt, dq, dw, lots, ftd, flags,
                             hold, rej)
                  WHERE r.id = s.id
-                   AND (r.stage, r.date_registered, r.date_kyc_approved,
-                        r.date_funded, r.date_first_trade, r.date_qualified,
-                        r.date_rewarded, r.lots, r.ftd_amount)
-                       IS DISTINCT FROM
-                       (s.stage, s.dr, s.dk, s.df, s.dt, s.dq, s.dw, s.lots, s.ftd)
-                    OR s.flags IS NOT NULL OR s.hold
+                   AND ((r.stage, r.date_registered, r.date_kyc_approved,
+                         r.date_funded, r.date_first_trade, r.date_qualified,
+                         r.date_rewarded, r.lots, r.ftd_amount)
+                        IS DISTINCT FROM
+                        (s.stage, s.dr, s.dk, s.df, s.dt, s.dq, s.dw, s.lots, s.ftd)
+                        OR s.flags IS NOT NULL OR s.hold)
                 """,
                 now=now,
                 uid=self.env.uid,
