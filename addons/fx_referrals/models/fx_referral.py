@@ -303,11 +303,6 @@ class FxReferral(models.Model):
                         "channel": channel,
                     }
                 )
-        clean = created.filtered(lambda r: r.fraud_state == "none")
-        if clean:
-            self.env["fx.points.entry"]._fx_award_many(
-                [(r.referrer_id, r) for r in clean], STAGE_EVENTS["registered"]
-            )
         return created
 
     # ---------------------------------------------------------------- stages
@@ -444,7 +439,13 @@ class FxReferral(models.Model):
             updates.append((row, dates, stage, lots, row["fraud_flags_new"], held))
             if not held and row["fraud_state"] != "rejected":
                 for name, event in STAGE_EVENTS.items():
-                    if dates[name] and not row[STAGE_DATES[name]]:
+                    # a stage newly dated; the registration (dated when the
+                    # referral is recorded) while the referral is at it: its
+                    # fraud checks ran first (an event is rewarded once)
+                    if dates[name] and (
+                        not row[STAGE_DATES[name]]
+                        or (name == "registered" and row["stage"] == name)
+                    ):
                         newly[event].append(row)
         changed = self._fx_write_sync(updates, now)
         if rejected:

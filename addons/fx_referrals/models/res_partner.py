@@ -136,6 +136,7 @@ class ResPartner(models.Model):
             Referral._fx_attach(
                 [(p, p.fx_referrer_id, "staff", None, None) for p in todo]
             )
+            Referral._fx_sync_for_referees(todo.ids)
 
     def _fx_recompute_facts(self):
         """The referrals of these traders move with their facts, and their

@@ -3,3 +3,4 @@ from . import test_campaign_trigger
 from . import test_registration_referrals
 from . import test_lib
 from . import test_stages
+from . import test_fraud
