@@ -4,3 +4,4 @@ from . import test_registration_referrals
 from . import test_lib
 from . import test_stages
 from . import test_fraud
+from . import test_points
