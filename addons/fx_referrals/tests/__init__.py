@@ -5,3 +5,4 @@ from . import test_lib
 from . import test_stages
 from . import test_fraud
 from . import test_points
+from . import test_rewards
