@@ -108,3 +108,7 @@ class FxIbRuleTier(models.Model):
         ("tier_range", "CHECK(tier BETWEEN 1 AND 10)", "Tiers go from 1 to 10."),
         ("rate_positive", "CHECK(rate >= 0)", "A tier's rate cannot be negative."),
     ]
+
+    @api.constrains("rate", "rule_id")
+    def _check_rule_split(self):
+        self.rule_id._check_split()

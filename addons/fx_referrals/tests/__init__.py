@@ -6,3 +6,4 @@ from . import test_stages
 from . import test_fraud
 from . import test_points
 from . import test_rewards
+from . import test_ib
