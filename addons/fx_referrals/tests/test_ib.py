@@ -144,4 +144,4 @@ class TestIbCommissions(HttpCase):
         self.assertEqual(lines, 3)
         with self.assertRaises(xmlrpc.client.Fault) as denied:
             call("ib_one", "ib_one_pw", "fx.ib.statement", "read", [two.id], ["total"])
-        self.assertIn("AccessError", denied.exception.faultCode)
+        self.assertIn("doesn't have 'read' access", denied.exception.faultString)
