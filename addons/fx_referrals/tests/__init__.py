@@ -7,3 +7,4 @@ from . import test_fraud
 from . import test_points
 from . import test_rewards
 from . import test_ib
+from . import test_contest
