@@ -338,6 +338,7 @@ class FxPointsEntry(models.Model):
                    AND NOT EXISTS (SELECT 1 FROM fx_points_entry s
                                     WHERE s.origin_entry_id = e.id
                                       AND s.kind IN ('vested', 'reversed'))
+                 ORDER BY e.id
                 """,
                 now,
             )
@@ -367,6 +368,7 @@ class FxPointsEntry(models.Model):
                                     WHERE r.origin_entry_id = e.id
                                       AND r.kind = 'reversed')
                    AND (%s OR v.id IS NULL)
+                 ORDER BY e.id
                 """,
                 res_model,
                 list(res_ids),

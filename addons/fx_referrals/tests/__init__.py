@@ -8,3 +8,4 @@ from . import test_points
 from . import test_rewards
 from . import test_ib
 from . import test_contest
+from . import test_portal
