@@ -112,8 +112,6 @@ class FxReferralLevel(models.Model):
                 {"fx_level_id": level.id}
             )
         records = self.env["fx.referral.level.history"].sudo().create(history)
-        for record in records.filtered(lambda h: h.direction == "promotion"):
-            record._fx_notify()
         return len(records)
 
 
@@ -132,6 +130,26 @@ class FxReferralLevelHistory(models.Model):
     )
     points = fields.Integer()
     date = fields.Datetime(required=True, default=fields.Datetime.now)
+    notified = fields.Boolean(
+        help="The trader was told (promotions; by the notification cron, not by "
+        "the push that promoted them)."
+    )
+
+    @api.model
+    def _cron_fx_notify(self, limit=500):
+        """Tell the promoted traders, ``limit`` at a time (a push that promotes
+        thousands must not send thousands of e-mails inline)."""
+        todo = self.search(
+            [("direction", "=", "promotion"), ("notified", "=", False)],
+            order="id",
+            limit=limit,
+        )
+        for record in todo.with_context(mail_notify_force_send=False):
+            record._fx_notify()
+        todo.notified = True
+        if len(todo) == limit:
+            self.env.ref("fx_referrals.ir_cron_fx_level_notify")._trigger()
+        return len(todo)
 
     def _fx_notify(self):
         """Tell the trader (a message on their contact, e-mailed to them) and

@@ -150,6 +150,8 @@ class TestPointsLedger(ReferralCase):
             [(h.level_from_id.name, h.level_to_id.name, h.direction, h.points) for h in history.sorted("id")],
             [(False, "Bronze", "promotion", 15), ("Bronze", "Silver", "promotion", 50)],
         )
+        self.assertEqual(self.env["fx.referral.level.history"]._cron_fx_notify(), 2)
+        self.assertEqual(self.env["fx.referral.level.history"]._cron_fx_notify(), 0)
         message = self.bob.message_ids.filtered(lambda m: "Silver level" in (m.body or ""))
         self.assertEqual(message.partner_ids, self.bob)
         self.assertEqual(self.env["gamification.badge.user"].search([("user_id", "=", portal.id)]).badge_id, badge)
