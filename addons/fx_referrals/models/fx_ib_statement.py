@@ -56,10 +56,6 @@ class FxIbCommission(models.Model):
             "CREATE INDEX IF NOT EXISTS fx_ib_commission_statement_idx "
             "ON fx_ib_commission (statement_id)"
         )
-        self.env.cr.execute(
-            "CREATE INDEX IF NOT EXISTS fx_ib_commission_ib_idx "
-            "ON fx_ib_commission (ib_id)"
-        )
 
 
 class FxIbStatement(models.Model):
@@ -127,6 +123,7 @@ class FxIbStatement(models.Model):
         digits = company.currency_id.decimal_places
         cr = self.env.cr
         cr.execute("SET LOCAL jit = off")
+        now = fields.Datetime.now()
         # the draft statements of the period are rebuilt (their lines first)
         cr.execute(
             SQL(
@@ -154,37 +151,82 @@ class FxIbStatement(models.Model):
         )
         if not by_class:
             return {"lines": 0, "statements": 0, "total": 0.0}
-        now = fields.Datetime.now()
         classes, rule_ids = zip(*by_class.items(), strict=True)
+        params = {
+            "classes": list(classes),
+            "rules": list(rule_ids),
+            "company": company.id,
+            "start": date_from,
+            "end": date_to + timedelta(days=1),
+            "max": max_tiers,
+            "digits": digits,
+            "dfrom": date_from,
+            "dto": date_to,
+            "uid": self.env.uid,
+            "now": now,
+        }
+        # the trades of the period with their rule, and each trader's IBs by
+        # tier (the IBs without a confirmed or paid statement of the period)
+        trades = SQL(
+            """
+            t AS (
+                SELECT t.id, t.partner_id, t.volume, t.revenue_company, m.rule_id
+                  FROM fx_trade t
+                  JOIN fx_trading_account a ON a.id = t.account_id
+                   AND a.account_type = 'live'
+                  LEFT JOIN fx_instrument i ON i.name = t.symbol
+                  JOIN unnest(%(classes)s::varchar[], %(rules)s::int4[])
+                       AS m(cls, rule_id)
+                    ON m.cls = coalesce(i.asset_class, 'other')
+                 WHERE t.state = 'closed' AND t.company_id = %(company)s
+                   AND t.close_time >= %(start)s AND t.close_time < %(end)s
+            ), up AS (
+                SELECT p.id AS trader, p.fx_referrer_id AS ib, 1 AS tier
+                  FROM res_partner p
+                 WHERE p.id IN (SELECT DISTINCT partner_id FROM t)
+                   AND p.fx_referrer_id IS NOT NULL
+                UNION ALL
+                SELECT up.trader, p.fx_referrer_id, up.tier + 1
+                  FROM up JOIN res_partner p ON p.id = up.ib
+                 WHERE p.fx_referrer_id IS NOT NULL AND up.tier < %(max)s
+            ), ibs AS (
+                SELECT up.* FROM up JOIN res_partner ib ON ib.id = up.ib AND ib.fx_is_ib
+                 WHERE NOT EXISTS (
+                       SELECT 1 FROM fx_ib_statement s
+                        WHERE s.ib_id = up.ib AND s.date_from = %(dfrom)s
+                          AND s.date_to = %(dto)s AND s.company_id = %(company)s
+                          AND s.state <> 'draft')
+            )
+            """,
+            **params,
+        )
+        # 1. a draft statement for each IB above a trader of the period
         cr.execute(
             SQL(
                 """
-                CREATE TEMP TABLE fx_ib_tmp ON COMMIT DROP AS
-                WITH RECURSIVE t AS (
-                    SELECT t.id, t.partner_id, t.volume, t.revenue_company,
-                           m.rule_id
-                      FROM fx_trade t
-                      JOIN fx_trading_account a ON a.id = t.account_id
-                       AND a.account_type = 'live'
-                      LEFT JOIN fx_instrument i ON i.name = t.symbol
-                      JOIN unnest(%(classes)s::varchar[], %(rules)s::int4[])
-                           AS m(cls, rule_id)
-                        ON m.cls = coalesce(i.asset_class, 'other')
-                     WHERE t.state = 'closed' AND t.company_id = %(company)s
-                       AND t.close_time >= %(start)s AND t.close_time < %(end)s
-                ), up AS (
-                    SELECT p.id AS trader, p.fx_referrer_id AS ib, 1 AS tier
-                      FROM res_partner p
-                     WHERE p.id IN (SELECT DISTINCT partner_id FROM t)
-                       AND p.fx_referrer_id IS NOT NULL
-                    UNION ALL
-                    SELECT up.trader, p.fx_referrer_id, up.tier + 1
-                      FROM up JOIN res_partner p ON p.id = up.ib
-                     WHERE p.fx_referrer_id IS NOT NULL AND up.tier < %(max)s
-                )
-                SELECT up.ib AS ib_id, t.id AS trade_id, t.partner_id AS trader_id,
-                       t.rule_id, up.tier, t.volume AS lots,
-                       t.revenue_company AS revenue, rt.rate,
+                WITH RECURSIVE %(trades)s
+                INSERT INTO fx_ib_statement
+                       (ib_id, date_from, date_to, company_id, state, line_count,
+                        total, create_uid, write_uid, create_date, write_date)
+                SELECT DISTINCT ib, %(dfrom)s::date, %(dto)s::date, %(company)s,
+                       'draft', 0, 0, %(uid)s, %(uid)s, %(now)s::timestamp,
+                       %(now)s::timestamp
+                  FROM ibs ORDER BY ib
+                """,
+                trades=trades,
+                **params,
+            )
+        )
+        # 2. the lines, in one statement: trade x tier, each naming its rule
+        cr.execute(
+            SQL(
+                """
+                WITH RECURSIVE %(trades)s
+                INSERT INTO fx_ib_commission
+                       (statement_id, ib_id, trade_id, trader_id, rule_id, tier,
+                        lots, revenue, rate, amount, company_id)
+                SELECT s.id, ibs.ib, t.id, t.partner_id, t.rule_id, ibs.tier,
+                       t.volume, t.revenue_company, rt.rate,
                        round(CASE
                            WHEN r.mode = 'split' AND r.basis = 'per_lot'
                                THEN t.volume * r.pool_rate * rt.rate / 100.0
@@ -193,74 +235,57 @@ class FxIbStatement(models.Model):
                                     * rt.rate / 100.0
                            WHEN r.basis = 'per_lot' THEN t.volume * rt.rate
                            ELSE t.revenue_company * rt.rate / 100.0
-                       END::numeric, %(digits)s) AS amount
+                       END::numeric, %(digits)s), %(company)s
                   FROM t
-                  JOIN up ON up.trader = t.partner_id
-                  JOIN res_partner ib ON ib.id = up.ib AND ib.fx_is_ib
+                  JOIN ibs ON ibs.trader = t.partner_id
                   JOIN fx_ib_rule r ON r.id = t.rule_id
-                  JOIN fx_ib_rule_tier rt ON rt.rule_id = r.id AND rt.tier = up.tier
-                 WHERE NOT EXISTS (
-                       SELECT 1 FROM fx_ib_statement s
-                        WHERE s.ib_id = up.ib AND s.date_from = %(dfrom)s
-                          AND s.date_to = %(dto)s AND s.company_id = %(company)s)
-                """,
-                classes=list(classes),
-                rules=list(rule_ids),
-                company=company.id,
-                start=date_from,
-                end=date_to + timedelta(days=1),
-                max=max_tiers,
-                digits=digits,
-                dfrom=date_from,
-                dto=date_to,
-            )
-        )
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO fx_ib_statement
-                       (ib_id, date_from, date_to, company_id, state, line_count,
-                        total, create_uid, write_uid, create_date, write_date)
-                SELECT ib_id, %(dfrom)s, %(dto)s, %(company)s, 'draft', count(*),
-                       sum(amount), %(uid)s, %(uid)s, %(now)s, %(now)s
-                  FROM fx_ib_tmp GROUP BY ib_id ORDER BY ib_id
-                RETURNING id
-                """,
-                dfrom=date_from,
-                dto=date_to,
-                company=company.id,
-                uid=self.env.uid,
-                now=now,
-            )
-        )
-        statements = len(cr.fetchall())
-        cr.execute(
-            SQL(
-                """
-                INSERT INTO fx_ib_commission
-                       (statement_id, ib_id, trade_id, trader_id, rule_id, tier,
-                        lots, revenue, rate, amount, company_id)
-                SELECT s.id, x.ib_id, x.trade_id, x.trader_id, x.rule_id, x.tier,
-                       x.lots, x.revenue, x.rate, x.amount, %(company)s
-                  FROM fx_ib_tmp x
-                  JOIN fx_ib_statement s ON s.ib_id = x.ib_id
+                  JOIN fx_ib_rule_tier rt ON rt.rule_id = r.id AND rt.tier = ibs.tier
+                  JOIN fx_ib_statement s ON s.ib_id = ibs.ib
                    AND s.date_from = %(dfrom)s AND s.date_to = %(dto)s
-                   AND s.company_id = %(company)s
-                 ORDER BY x.ib_id, x.trade_id, x.tier
+                   AND s.company_id = %(company)s AND s.state = 'draft'
+                 ORDER BY ibs.ib, t.id, ibs.tier
                 """,
-                company=company.id,
-                dfrom=date_from,
-                dto=date_to,
+                trades=trades,
+                **params,
             )
         )
         lines = cr.rowcount
-        [(total,)] = self.env.execute_query(
-            SQL("SELECT coalesce(sum(amount), 0) FROM fx_ib_tmp")
+        # 3. the totals; statements without any line (no rate for their tier)
+        # go
+        rows = self.env.execute_query(
+            SQL(
+                """
+                WITH c AS (
+                    SELECT statement_id, count(*) AS n, sum(amount) AS total
+                      FROM fx_ib_commission c
+                      JOIN fx_ib_statement s ON s.id = c.statement_id
+                     WHERE s.date_from = %(dfrom)s AND s.date_to = %(dto)s
+                       AND s.company_id = %(company)s AND s.state = 'draft'
+                     GROUP BY statement_id
+                )
+                UPDATE fx_ib_statement s SET line_count = c.n, total = c.total
+                  FROM c WHERE c.statement_id = s.id
+                RETURNING s.total
+                """,
+                **params,
+            )
         )
-        cr.execute("DROP TABLE fx_ib_tmp")
+        cr.execute(
+            SQL(
+                """
+                DELETE FROM fx_ib_statement
+                 WHERE date_from = %(dfrom)s AND date_to = %(dto)s
+                   AND company_id = %(company)s AND state = 'draft'
+                   AND line_count = 0
+                """,
+                **params,
+            )
+        )
+        statements = len(rows)
+        total = round(sum(float(t) for (t,) in rows), digits)
         self.invalidate_model()
         self.env["fx.ib.commission"].invalidate_model()
-        return {"lines": lines, "statements": statements, "total": float(total)}
+        return {"lines": lines, "statements": statements, "total": total}
 
     def action_fx_confirm(self):
         if not self.env.user.has_group("fx_referrals.group_fx_referral_manager"):
