@@ -50,7 +50,9 @@ TARGETS = {"leaderboard_ms": 100, "stage_update_s": 5, "ib_commissions_s": 30}
 class Bench:
     def __init__(self, args):
         self.args = args
-        self.python, self.addons_path = common.odoo_paths("scripts/fxcrm.sh bench referrals")
+        self.python, self.addons_path = common.odoo_paths(
+            "scripts/fxcrm.sh bench referrals"
+        )
         self.data_dir = common.DATA / "odoo-data"
         self.scale = args.scale
         self.participants = int(200_000 * self.scale)
@@ -70,7 +72,9 @@ class Bench:
     def create_database(self):
         common.drop_database(self.args.db, self.data_dir)
         common.say(f"creating {self.args.db} with {MODULE} (no demo data)")
-        self.run_odoo("install", "-i", MODULE, "--without-demo=all", "--stop-after-init")
+        self.run_odoo(
+            "install", "-i", MODULE, "--without-demo=all", "--stop-after-init"
+        )
         common.configure_odoo(self.addons_path, self.data_dir)
         self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
         start = time.perf_counter()
@@ -84,8 +88,15 @@ class Bench:
         company = env.company.id
         usd = env.company.currency_id.id
         programme = env.ref("fx_referrals.fx_referral_programme_default")
-        programme.write({"hold_days": 30, "min_ftd_amount": 100, "min_lots": 1,
-                         "lots_days": 30, "cap_count": 0})
+        programme.write(
+            {
+                "hold_days": 30,
+                "min_ftd_amount": 100,
+                "min_lots": 1,
+                "lots_days": 30,
+                "cap_count": 0,
+            }
+        )
         n, k = self.participants, self.entries_each
         say = common.say
         say(f"participants: {n:,}, ledger entries: {n * k:,}")
@@ -99,7 +110,9 @@ class Bench:
             """,
             [company, n],
         )
-        cr.execute("SELECT min(id), max(id) FROM res_partner WHERE name LIKE 'Participant %%'")
+        cr.execute(
+            "SELECT min(id), max(id) FROM res_partner WHERE name LIKE 'Participant %%'"
+        )
         first, last = cr.fetchone()
         self.first_participant = first
         # points: 10 entries each over the last year, a long tail (ties included)
@@ -113,7 +126,13 @@ class Bench:
                    now(), 'bench', 'bench', 1, 1, now(), now()
               FROM generate_series(%(first)s, %(last)s) p, generate_series(1, %(k)s) e
             """,
-            {"prog": programme.id, "company": company, "first": first, "last": last, "k": k},
+            {
+                "prog": programme.id,
+                "company": company,
+                "first": first,
+                "last": last,
+                "k": k,
+            },
         )
         cr.execute("SELECT array_agg(id) FROM fx_points_entry")
         ids = cr.fetchone()[0]
@@ -133,7 +152,10 @@ class Bench:
             """,
             [company, first, n, r],
         )
-        cr.execute("SELECT array_agg(id ORDER BY id) FROM res_partner WHERE name LIKE 'Referee %%'")
+        cr.execute(
+            "SELECT array_agg(id ORDER BY id) FROM res_partner "
+            "WHERE name LIKE 'Referee %%'"
+        )
         self.referee_ids = cr.fetchone()[0]
         self.accounts(cr, self.referee_ids, "R", company, usd)
         self.referee_book(cr, usd)
@@ -141,7 +163,8 @@ class Bench:
         env["res.partner"].browse(self.referee_ids)._fx_recompute_facts()
         cr.execute(
             """
-            INSERT INTO fx_referral (referrer_id, referee_id, referee_name, programme_id,
+            INSERT INTO fx_referral (referrer_id, referee_id, referee_name,
+                   programme_id,
                    company_id, channel, stage, fraud_state, date_registered,
                    create_uid, write_uid, create_date, write_date)
             SELECT p.fx_referrer_id, p.id, 'Referee', %s, %s, 'code', 'registered',
@@ -153,11 +176,17 @@ class Bench:
         # the IB tree: 100 -> 1,000 -> 10,000 IBs (scaled), traders below
         t = self.ib_traders
         tops, mids, lows = max(1, t // 500), max(1, t // 50), max(1, t // 5)
-        say(f"IB tree: {tops:,} / {mids:,} / {lows:,} IBs, {t:,} traders, "
-            f"{t * self.trades_each:,} trades")
+        say(
+            f"IB tree: {tops:,} / {mids:,} / {lows:,} IBs, {t:,} traders, "
+            f"{t * self.trades_each:,} trades"
+        )
         level_ids = []
-        for label, count, parents in (("Top IB", tops, None), ("Mid IB", mids, "prev"),
-                                      ("Low IB", lows, "prev"), ("IB Trader", t, "prev")):
+        for label, count, parents in (
+            ("Top IB", tops, None),
+            ("Mid IB", mids, "prev"),
+            ("Low IB", lows, "prev"),
+            ("IB Trader", t, "prev"),
+        ):
             parent_ids = level_ids[-1] if parents else None
             cr.execute(
                 """
@@ -169,8 +198,15 @@ class Bench:
                   FROM generate_series(1, %s) g
                 RETURNING id
                 """,
-                [label, label, label != "IB Trader", company, parent_ids or [None],
-                 len(parent_ids or [None]), count],
+                [
+                    label,
+                    label,
+                    label != "IB Trader",
+                    company,
+                    parent_ids or [None],
+                    len(parent_ids or [None]),
+                    count,
+                ],
             )
             level_ids.append(sorted(row[0] for row in cr.fetchall()))
         traders = level_ids[-1]
@@ -180,7 +216,8 @@ class Bench:
         self.period = (month, following - timedelta(days=1))
         cr.execute(
             """
-            INSERT INTO fx_trade (account_id, partner_id, company_id, ticket, symbol, side,
+            INSERT INTO fx_trade (account_id, partner_id, company_id, ticket, symbol,
+                   side,
                    volume, open_time, close_time, state, commission, revenue_company)
             SELECT a.id, a.partner_id, a.company_id, 'I' || a.id || '-' || t,
                    CASE WHEN t %% 4 = 0 THEN 'XAUUSD' ELSE 'EURUSD' END, 'buy',
@@ -191,26 +228,50 @@ class Bench:
               FROM fx_trading_account a, generate_series(1, %(k)s) t
              WHERE a.login LIKE 'I%%'
             """,
-            {"start": datetime.combine(month, datetime.min.time()), "k": self.trades_each},
+            {
+                "start": datetime.combine(month, datetime.min.time()),
+                "k": self.trades_each,
+            },
         )
         env["fx.instrument"]._fx_ids_by_symbol(["EURUSD", "XAUUSD"])
         Rule = env["fx.ib.rule"]
-        Rule.create({"name": "Forex per lot", "asset_class": "forex", "basis": "per_lot",
-                     "tier_ids": [(0, 0, {"tier": 1, "rate": 5}), (0, 0, {"tier": 2, "rate": 2}),
-                                  (0, 0, {"tier": 3, "rate": 1})]})
-        Rule.create({"name": "Rest revenue share", "basis": "revenue_share", "mode": "split",
-                     "pool_rate": 30, "sequence": 20,
-                     "tier_ids": [(0, 0, {"tier": 1, "rate": 60}), (0, 0, {"tier": 2, "rate": 25}),
-                                  (0, 0, {"tier": 3, "rate": 15})]})
+        Rule.create(
+            {
+                "name": "Forex per lot",
+                "asset_class": "forex",
+                "basis": "per_lot",
+                "tier_ids": [
+                    (0, 0, {"tier": 1, "rate": 5}),
+                    (0, 0, {"tier": 2, "rate": 2}),
+                    (0, 0, {"tier": 3, "rate": 1}),
+                ],
+            }
+        )
+        Rule.create(
+            {
+                "name": "Rest revenue share",
+                "basis": "revenue_share",
+                "mode": "split",
+                "pool_rate": 30,
+                "sequence": 20,
+                "tier_ids": [
+                    (0, 0, {"tier": 1, "rate": 60}),
+                    (0, 0, {"tier": 2, "rate": 25}),
+                    (0, 0, {"tier": 3, "rate": 15}),
+                ],
+            }
+        )
         self.programme_id = programme.id
 
     def referee_book(self, cr, usd):
         cr.execute(
             """
-            INSERT INTO fx_funding (ref, source, account_id, partner_id, company_id, kind,
+            INSERT INTO fx_funding (ref, source, account_id, partner_id, company_id,
+                   kind,
                    amount, currency_id, amount_company, date,
                    create_uid, write_uid, create_date, write_date)
-            SELECT 'D' || a.id, 'bench', a.id, a.partner_id, a.company_id, 'deposit', 500,
+            SELECT 'D' || a.id, 'bench', a.id, a.partner_id, a.company_id,
+                   'deposit', 500,
                    %s, 500, now() - interval '15 days', 1, 1, now(), now()
               FROM fx_trading_account a WHERE a.login LIKE 'R%%'
             """,
@@ -218,7 +279,8 @@ class Bench:
         )
         cr.execute(
             """
-            INSERT INTO fx_trade (account_id, partner_id, company_id, ticket, symbol, side,
+            INSERT INTO fx_trade (account_id, partner_id, company_id, ticket, symbol,
+                   side,
                    volume, open_time, close_time, state, commission, revenue_company)
             SELECT a.id, a.partner_id, a.company_id, 'R' || a.id || '-' || t, 'EURUSD',
                    'buy', 0.5, now() - make_interval(days => 10 - t),
@@ -232,7 +294,8 @@ class Bench:
     def accounts(cr, partner_ids, prefix, company, usd):
         cr.execute(
             """
-            INSERT INTO fx_trading_account (partner_id, company_id, platform, server, login,
+            INSERT INTO fx_trading_account (partner_id, company_id, platform, server,
+                   login,
                    account_type, currency_id, status, leverage,
                    create_uid, write_uid, create_date, write_date)
             SELECT p, %s, 'mt5', 'Bench', %s || p, 'live', %s, 'active', 100,
@@ -250,7 +313,8 @@ class Bench:
             month = env.cr.now().strftime("%Y-%m")
             env.cr.execute(
                 "SELECT partner_id FROM fx_points_total WHERE programme_id = %s "
-                "AND period = 'all' ORDER BY points DESC, partner_id", [programme.id]
+                "AND period = 'all' ORDER BY points DESC, partner_id",
+                [programme.id],
             )
             ranked = [row[0] for row in env.cr.fetchall()]
         viewers = [ranked[int(i * (len(ranked) - 1) / 19)] for i in range(20)]
@@ -258,65 +322,100 @@ class Bench:
             times = []
             for viewer in viewers:
                 seconds, (top, own) = common.timed(
-                    self.registry, self.uid,
+                    self.registry,
+                    self.uid,
                     lambda env, v=viewer, p=period: env["fx.points.total"]._fx_board(
-                        env["fx.referral.programme"].browse(programme.id), p, 50,
+                        env["fx.referral.programme"].browse(programme.id),
+                        p,
+                        50,
                         env["res.partner"].browse(v),
                     ),
                 )
                 times.append(seconds * 1000)
             key = "all_time" if period == "all" else "this_month"
             self.results[f"leaderboard_{key}_ms"] = {
-                "median": round(statistics.median(times), 1), "worst": round(max(times), 1),
-                "top": len(top), "own_rank": own and own["rank"],
+                "median": round(statistics.median(times), 1),
+                "worst": round(max(times), 1),
+                "top": len(top),
+                "own_rank": own and own["rank"],
             }
-            say(f"(1) leaderboard {key}: median {statistics.median(times):.1f} ms, "
-                f"worst {max(times):.1f} ms (target {TARGETS['leaderboard_ms']} ms)")
+            say(
+                f"(1) leaderboard {key}: median {statistics.median(times):.1f} ms, "
+                f"worst {max(times):.1f} ms (target {TARGETS['leaderboard_ms']} ms)"
+            )
         ids = self.referee_ids
         seconds, changed = common.timed(
-            self.registry, self.uid,
+            self.registry,
+            self.uid,
             lambda env: env["fx.referral"]._fx_sync_for_referees(ids),
         )
         with common.odoo_env(self.registry, self.uid) as env:
             env.cr.execute("SELECT stage, count(*) FROM fx_referral GROUP BY stage")
             stages = dict(env.cr.fetchall())
-            env.cr.execute("SELECT count(*) FROM fx_points_entry WHERE res_model = 'fx.referral'")
+            env.cr.execute(
+                "SELECT count(*) FROM fx_points_entry WHERE res_model = 'fx.referral'"
+            )
             awarded = env.cr.fetchone()[0]
             # back to registered for the whole-refresh measure
             env.cr.execute(
                 "UPDATE fx_referral SET stage = 'registered', date_funded = NULL, "
-                "date_first_trade = NULL, date_qualified = NULL")
-            env.cr.execute("DELETE FROM fx_points_entry WHERE res_model = 'fx.referral'")
-        self.results["stage_update_sync_s"] = {"seconds": round(seconds, 2), "changed": changed,
-                                               "stages": stages, "entries": awarded}
-        say(f"(2) stage update of {len(ids):,} referrals (referral sync): {seconds:.2f} s, "
-            f"{changed:,} changed, {awarded:,} ledger entries (target {TARGETS['stage_update_s']} s)")
+                "date_first_trade = NULL, date_qualified = NULL"
+            )
+            env.cr.execute(
+                "DELETE FROM fx_points_entry WHERE res_model = 'fx.referral'"
+            )
+        self.results["stage_update_sync_s"] = {
+            "seconds": round(seconds, 2),
+            "changed": changed,
+            "stages": stages,
+            "entries": awarded,
+        }
+        say(
+            f"(2) stage update of {len(ids):,} referrals (referral sync): "
+            f"{seconds:.2f} s, {changed:,} changed, {awarded:,} ledger entries "
+            f"(target {TARGETS['stage_update_s']} s)"
+        )
         seconds, _ = common.timed(
-            self.registry, self.uid,
+            self.registry,
+            self.uid,
             lambda env: env["res.partner"].browse(ids)._fx_recompute_facts(),
         )
         self.results["stage_update_with_facts_s"] = round(seconds, 2)
-        say(f"(2) the same within the facts refresh of the {len(ids):,} traders: {seconds:.2f} s")
+        say(
+            f"(2) the same within the facts refresh of the {len(ids):,} traders: "
+            f"{seconds:.2f} s"
+        )
         for run in ("first", "recompute"):
             seconds, result = common.timed(
-                self.registry, self.uid,
+                self.registry,
+                self.uid,
                 lambda env: env["fx.ib.statement"]._fx_compute_period(
                     self.period[0], self.period[1]
                 ),
             )
-            self.results[f"ib_commissions_{run}_s"] = {"seconds": round(seconds, 2), **result}
-            say(f"(3) IB commissions, {run}: {seconds:.2f} s, {result['lines']:,} lines, "
-                f"{result['statements']:,} statements (target {TARGETS['ib_commissions_s']} s)")
+            self.results[f"ib_commissions_{run}_s"] = {
+                "seconds": round(seconds, 2),
+                **result,
+            }
+            say(
+                f"(3) IB commissions, {run}: {seconds:.2f} s, "
+                f"{result['lines']:,} lines, {result['statements']:,} statements "
+                f"(target {TARGETS['ib_commissions_s']} s)"
+            )
 
     def run(self):
         self.create_database()
         try:
             self.measure()
             common.save_results(
-                "referrals-results.json", scale=self.scale, participants=self.participants,
+                "referrals-results.json",
+                scale=self.scale,
+                participants=self.participants,
                 ledger_entries=self.participants * self.entries_each,
-                referees=self.referees, ib_trades=self.ib_traders * self.trades_each,
-                targets=TARGETS, **self.results,
+                referees=self.referees,
+                ib_trades=self.ib_traders * self.trades_each,
+                targets=TARGETS,
+                **self.results,
             )
         finally:
             if not self.args.keep:
@@ -325,8 +424,12 @@ class Bench:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--scale", type=float, default=1.0,
-                        help="fraction of the full book (1.0: 200,000 participants)")
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="fraction of the full book (1.0: 200,000 participants)",
+    )
     parser.add_argument("--db", default=DB)
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)

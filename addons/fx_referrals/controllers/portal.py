@@ -27,8 +27,10 @@ class FxReferralPortal(CustomerPortal):
         return values
 
     def _fx_programme(self):
-        return request.env["fx.referral.programme"].sudo()._fx_default(
-            request.env.user.company_id
+        return (
+            request.env["fx.referral.programme"]
+            .sudo()
+            ._fx_default(request.env.user.company_id)
         )
 
     def _fx_boards(self, programme, partner):
@@ -67,9 +69,10 @@ class FxReferralPortal(CustomerPortal):
         referrals = env["fx.referral"].search([("referee_id", "!=", False)])
         entries = env["fx.points.entry"].search([], limit=50)
         balance, vested = (
-            env["fx.points.entry"].sudo()._fx_balances([partner.id]).get(
-                partner.id, (0, 0)
-            )
+            env["fx.points.entry"]
+            .sudo()
+            ._fx_balances([partner.id])
+            .get(partner.id, (0, 0))
         )
         level, next_level, progress, score = env["fx.referral.level"]._fx_progress(
             partner
@@ -79,9 +82,12 @@ class FxReferralPortal(CustomerPortal):
             "partner": partner,
             "code": me.fx_referral_code,
             "link": link,
-            "qr_url": "/report/barcode/QR/%s?width=200&height=200" % quote(link or "", safe=""),
+            "qr_url": f"/report/barcode/QR/{quote(link or '', safe='')}"
+            "?width=200&height=200",
             "referrals": referrals,
-            "stages": dict(env["fx.referral"]._fields["stage"]._description_selection(env)),
+            "stages": dict(
+                env["fx.referral"]._fields["stage"]._description_selection(env)
+            ),
             "entries": entries,
             "balance": balance,
             "vested": vested,
@@ -103,7 +109,10 @@ class FxReferralPortal(CustomerPortal):
         return request.render("fx_referrals.portal_my_referrals", values)
 
     @http.route(
-        ["/my/referrals/redeem"], type="http", auth="user", methods=["POST"],
+        ["/my/referrals/redeem"],
+        type="http",
+        auth="user",
+        methods=["POST"],
         website=True,
     )
     def portal_redeem(self, reward_id=None, **kw):
@@ -119,7 +128,10 @@ class FxReferralPortal(CustomerPortal):
         return request.redirect("/my/referrals?message=requested#rewards")
 
     @http.route(
-        ["/my/referrals/board"], type="http", auth="user", methods=["POST"],
+        ["/my/referrals/board"],
+        type="http",
+        auth="user",
+        methods=["POST"],
         website=True,
     )
     def portal_board_name(self, board_name=None, pseudonym=None, **kw):

@@ -54,7 +54,11 @@ class FxContest(models.Model):
     )
 
     _sql_constraints = [
-        ("dates_order", "CHECK(date_end > date_start)", "A contest ends after it starts."),
+        (
+            "dates_order",
+            "CHECK(date_end > date_start)",
+            "A contest ends after it starts.",
+        ),
         (
             "drawdown_range",
             "CHECK(max_drawdown >= 0 AND max_drawdown <= 100)",
@@ -241,7 +245,11 @@ class FxContestPrize(models.Model):
 
     _sql_constraints = [
         ("rank_unique", "UNIQUE(contest_id, rank)", "One prize per rank."),
-        ("rank_positive", "CHECK(rank > 0 AND points >= 0)", "Rank from 1, points >= 0."),
+        (
+            "rank_positive",
+            "CHECK(rank > 0 AND points >= 0)",
+            "Rank from 1, points >= 0.",
+        ),
     ]
 
 

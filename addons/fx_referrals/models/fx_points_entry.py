@@ -476,9 +476,7 @@ class FxPointsEntry(models.Model):
         stop = Partner.browse([p for p, sl, _lev in rows if sl])
         low = Partner.browse([p for p, _sl, lev in rows if lev])
         created |= self._fx_award_many([(p, period) for p in stop], "stop_loss_month")
-        created |= self._fx_award_many(
-            [(p, period) for p in low], "low_leverage_month"
-        )
+        created |= self._fx_award_many([(p, period) for p in low], "low_leverage_month")
         return created
 
     @api.model

@@ -82,7 +82,11 @@ class FxReferral(models.Model):
     )
     currency_id = fields.Many2one(related="company_id.currency_id")
     channel = fields.Selection(
-        [("link", "Referral Link"), ("code", "Code at Registration"), ("staff", "Staff")],
+        [
+            ("link", "Referral Link"),
+            ("code", "Code at Registration"),
+            ("staff", "Staff"),
+        ],
         required=True,
         default="staff",
         string="Source",
@@ -197,8 +201,8 @@ class FxReferral(models.Model):
                 company = self.env["res.company"].browse(
                     vals.get("company_id") or self.env.company.id
                 )
-                programme = self.env["fx.referral.programme"].sudo()._fx_default(
-                    company
+                programme = (
+                    self.env["fx.referral.programme"].sudo()._fx_default(company)
                 )
                 if not programme:
                     raise ValidationError(
@@ -285,8 +289,7 @@ class FxReferral(models.Model):
             vals = {
                 "referee_id": referee.id,
                 "referee_name": self._first_name(referee.name),
-                "date_registered": registered.get(referee.id)
-                or fields.Datetime.now(),
+                "date_registered": registered.get(referee.id) or fields.Datetime.now(),
                 "stage": "registered",
             }
             if flag:
@@ -377,67 +380,11 @@ class FxReferral(models.Model):
         caps = self._fx_cap_counts(rows)
         updates, newly, rejected = [], defaultdict(list), []
         for row in rows:
-            dates = {stage: row[STAGE_DATES[stage]] for stage in STAGES}
-            held = row["fraud_state"] == "held"
-            if row["p_registered"] and not dates["registered"]:
-                dates["registered"] = row["p_registered"]
-            if row["p_kyc"] == "approved" and not dates["kyc_approved"]:
-                dates["kyc_approved"] = row["kyc_date"] or now
-            if row["p_ftd"] and not dates["funded"]:
-                dates["funded"] = row["p_ftd"]
-            if row["first_trade"] and not dates["first_trade"]:
-                dates["first_trade"] = row["first_trade"]
-            lots = float(row["lots"] or 0)
-            in_hold = row["p_ftd"] and now < row["p_ftd"] + timedelta(
-                days=row["hold_days"]
-            )
-            floor = float(row["min_ftd_amount"]) or 0.0
-            withdrawn = (
-                dates["funded"]
-                and in_hold
-                and (
-                    float(row["net_in_hold"]) < floor
-                    if floor
-                    else float(row["net_in_hold"]) <= 0
-                )
-            )
-            if withdrawn:
-                rejected.append(row["id"])
-                updates.append(
-                    (row, dates, "rejected", lots, row["fraud_flags_new"], held)
-                )
-                continue
-            if (
-                not dates["qualified"]
-                and dates["funded"]
-                and dates["first_trade"]
-                and qualifies(
-                    float(row["p_ftd_amount"]),
-                    lots,
-                    float(row["min_ftd_amount"]),
-                    float(row["min_lots"]),
-                )
-            ):
-                dates["qualified"] = now
-                if row["cap_count"] and row["fraud_state"] == "none":
-                    key = (row["referrer_id"], row["programme_id"])
-                    caps[key] = caps.get(key, 0) + 1
-                    if caps[key] > row["cap_count"]:
-                        row["fraud_flags_new"].append("cap")
-                        held = True
-            if row["fraud_flags_new"]:
-                held = True
-            if (
-                dates["qualified"]
-                and not dates["rewarded"]
-                and not held
-                and row["fraud_state"] in ("none", "approved")
-                and now >= dates["qualified"] + timedelta(days=row["hold_days"])
-            ):
-                dates["rewarded"] = now
-            stage = reached_stage(dates)
+            dates, stage, lots, held = self._fx_move(row, caps, now)
             updates.append((row, dates, stage, lots, row["fraud_flags_new"], held))
-            if not held and row["fraud_state"] != "rejected":
+            if stage == "rejected":
+                rejected.append(row["id"])
+            elif not held and row["fraud_state"] != "rejected":
                 for name, event in STAGE_EVENTS.items():
                     # a stage newly dated; the registration (dated when the
                     # referral is recorded) while the referral is at it: its
@@ -458,6 +405,66 @@ class FxReferral(models.Model):
             self._fx_award_rows(event, event_rows)
         self.invalidate_model()
         return changed
+
+    @api.model
+    def _fx_move(self, row, caps, now):
+        """(stage dates, stage, lots in the window, held) of one referral from
+        its referee's facts (docs/REFERRALS.md#stages); ``caps`` counts the
+        qualified referrals per (referrer, programme) of the period."""
+        dates = {stage: row[STAGE_DATES[stage]] for stage in STAGES}
+        held = row["fraud_state"] == "held" or bool(row["fraud_flags_new"])
+        facts = {
+            "registered": row["p_registered"],
+            "kyc_approved": (row["kyc_date"] or now)
+            if row["p_kyc"] == "approved"
+            else None,
+            "funded": row["p_ftd"],
+            "first_trade": row["first_trade"],
+        }
+        for stage, value in facts.items():
+            dates[stage] = dates[stage] or value
+        lots = float(row["lots"] or 0)
+        if self._fx_deposit_withdrawn(row, dates, now):
+            return dates, "rejected", lots, held
+        if (
+            not dates["qualified"]
+            and dates["funded"]
+            and dates["first_trade"]
+            and qualifies(
+                float(row["p_ftd_amount"]),
+                lots,
+                float(row["min_ftd_amount"]),
+                float(row["min_lots"]),
+            )
+        ):
+            dates["qualified"] = now
+            if row["cap_count"] and row["fraud_state"] == "none":
+                key = (row["referrer_id"], row["programme_id"])
+                caps[key] = caps.get(key, 0) + 1
+                if caps[key] > row["cap_count"]:
+                    row["fraud_flags_new"].append("cap")
+                    held = True
+        if (
+            dates["qualified"]
+            and not dates["rewarded"]
+            and not held
+            and row["fraud_state"] in ("none", "approved")
+            and now >= dates["qualified"] + timedelta(days=row["hold_days"])
+        ):
+            dates["rewarded"] = now
+        return dates, reached_stage(dates), lots, held
+
+    @api.model
+    def _fx_deposit_withdrawn(self, row, dates, now):
+        """Whether the qualifying deposit was withdrawn (or charged back)
+        within the hold period (docs/REFERRALS.md#reversal)."""
+        if not (dates["funded"] and row["p_ftd"]):
+            return False
+        if now >= row["p_ftd"] + timedelta(days=row["hold_days"]):
+            return False
+        floor = float(row["min_ftd_amount"])
+        net = float(row["net_in_hold"])
+        return net < floor if floor else net <= 0
 
     def _fx_write_sync(self, updates, now):
         """One UPDATE of the referrals whose stage, dates, lots or flags
@@ -513,7 +520,9 @@ class FxReferral(models.Model):
                 """,
                 now=now,
                 uid=self.env.uid,
-                reason=self.env._("Qualifying deposit withdrawn within the hold period"),
+                reason=self.env._(
+                    "Qualifying deposit withdrawn within the hold period"
+                ),
                 ids=cols["id"],
                 stage=cols["stage"],
                 dr=cols["date_registered"],
@@ -632,14 +641,18 @@ class FxReferral(models.Model):
             if code not in by_id[referral_id]["fraud_flags_new"]:
                 by_id[referral_id]["fraud_flags_new"].append(code)
         # circular: the referee is upstream of the referrer
-        parents = dict(
-            self.env.execute_query(
-                SQL(
-                    "SELECT id, fx_referrer_id FROM res_partner "
-                    "WHERE fx_referrer_id IS NOT NULL"
+        parents = (
+            dict(
+                self.env.execute_query(
+                    SQL(
+                        "SELECT id, fx_referrer_id FROM res_partner "
+                        "WHERE fx_referrer_id IS NOT NULL"
+                    )
                 )
             )
-        ) if any(True for _r in todo) else {}
+            if any(True for _r in todo)
+            else {}
+        )
         for row in todo:
             seen, node = set(), row["referrer_id"]
             while node and node not in seen:

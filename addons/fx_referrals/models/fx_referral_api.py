@@ -27,8 +27,10 @@ class FxReferralApi(models.AbstractModel):
             )
 
     def _check_limit(self, limit):
-        if not isinstance(limit, int) or isinstance(limit, bool) or not (
-            0 < limit <= MAX_PULL
+        if (
+            not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or not (0 < limit <= MAX_PULL)
         ):
             raise ValidationError(
                 self.env._("limit: expected a whole number from 1 to %s.", MAX_PULL)

@@ -108,9 +108,7 @@ class FxReferralLevel(models.Model):
                 by_level.setdefault(level, Partner.browse())
                 by_level[level] |= partner
         for level, members in by_level.items():
-            members.with_context(tracking_disable=True).write(
-                {"fx_level_id": level.id}
-            )
+            members.with_context(tracking_disable=True).write({"fx_level_id": level.id})
         records = self.env["fx.referral.level.history"].sudo().create(history)
         return len(records)
 

@@ -46,9 +46,7 @@ class FxRewardRedemption(models.Model):
     )
     approver_id = fields.Many2one("res.users", readonly=True)
     date_approved = fields.Datetime(readonly=True)
-    entry_id = fields.Many2one(
-        "fx.points.entry", string="Spent Entry", readonly=True
-    )
+    entry_id = fields.Many2one("fx.points.entry", string="Spent Entry", readonly=True)
     bridge_ref = fields.Char(
         string="Platform Reference", readonly=True, help="As acknowledged."
     )
@@ -69,9 +67,11 @@ class FxRewardRedemption(models.Model):
         spendable balance cannot pay it."""
         if not reward.active:
             raise UserError(self.env._("This reward is no longer offered."))
-        vested = self.env["fx.points.entry"]._fx_balances([partner.id]).get(
-            partner.id, (0, 0)
-        )[1]
+        vested = (
+            self.env["fx.points.entry"]
+            ._fx_balances([partner.id])
+            .get(partner.id, (0, 0))[1]
+        )
         if vested < reward.points_cost:
             raise UserError(
                 self.env._(
@@ -106,9 +106,7 @@ class FxRewardRedemption(models.Model):
         Entry = self.env["fx.points.entry"].sudo()
         for redemption in self:
             partner = redemption.partner_id
-            _allowed, blocked = partner._fx_incentive_check(
-                "reward", origin=redemption
-            )
+            _allowed, blocked = partner._fx_incentive_check("reward", origin=redemption)
             if blocked:
                 redemption.write(
                     {
@@ -165,9 +163,7 @@ class FxRewardRedemption(models.Model):
             raise UserError(self.env._("Give the reason for the refusal."))
         if self.filtered(lambda r: r.state != "requested"):
             raise UserError(self.env._("Only requested rewards can be refused."))
-        self.write(
-            {"state": "refused", "reason": reason, "approver_id": self.env.uid}
-        )
+        self.write({"state": "refused", "reason": reason, "approver_id": self.env.uid})
         return True
 
     def action_fx_open_refuse(self):
@@ -260,7 +256,11 @@ class FxRewardRedemption(models.Model):
             redemption = self.sudo().browse(ack["id"])
             if ack["status"] == "executed":
                 redemption.write(
-                    {"state": "executed", "bridge_ref": ack.get("ref"), "date_done": now}
+                    {
+                        "state": "executed",
+                        "bridge_ref": ack.get("ref"),
+                        "date_done": now,
+                    }
                 )
                 continue
             entry = redemption.entry_id
@@ -285,7 +285,8 @@ class FxRewardRedemption(models.Model):
             redemption.write(
                 {
                     "state": "failed",
-                    "reason": ack.get("message") or self.env._("Rejected by the platform"),
+                    "reason": ack.get("message")
+                    or self.env._("Rejected by the platform"),
                     "bridge_ref": ack.get("ref"),
                     "date_done": now,
                 }

@@ -191,7 +191,9 @@ class ResPartner(models.Model):
                 {
                     "url": self._fx_registration_target(),
                     "title": self.env._("Referral link %s", code),
-                    "campaign_id": self.env.ref("fx_referrals.utm_campaign_referral").id,
+                    "campaign_id": self.env.ref(
+                        "fx_referrals.utm_campaign_referral"
+                    ).id,
                     "medium_id": self.env.ref("fx_referrals.utm_medium_referral").id,
                     "source_id": self.env.ref("fx_referrals.utm_source_referral").id,
                 }

@@ -14,7 +14,12 @@ class TestFraudRules(ReferralCase):
     def staff_referral(self, **vals):
         """A referee Alice brought, set by staff, its facts refreshed."""
         dan = self.env["res.partner"].create(
-            {"name": "Dan Brown", "fx_is_trader": True, "fx_referrer_id": self.alice.id, **vals}
+            {
+                "name": "Dan Brown",
+                "fx_is_trader": True,
+                "fx_referrer_id": self.alice.id,
+                **vals,
+            }
         )
         dan._fx_recompute_facts()
         return dan, self.referral_of(dan)
@@ -23,14 +28,20 @@ class TestFraudRules(ReferralCase):
         self.assertEqual(referral.fraud_state, "held")
         self.assertEqual(referral.fraud_flags, flags)
         self.assertFalse(
-            self.Entry.search([("res_model", "=", "fx.referral"), ("res_id", "=", referral.id)])
+            self.Entry.search(
+                [("res_model", "=", "fx.referral"), ("res_id", "=", referral.id)]
+            )
         )
 
     def test_clean_staff_referral_is_not_held(self):
-        dan, referral = self.staff_referral(email="dan@ex.com", phone="+44 20 7946 0002")
+        dan, referral = self.staff_referral(
+            email="dan@ex.com", phone="+44 20 7946 0002"
+        )
         self.assertEqual(referral.channel, "staff")
         self.assertEqual(referral.fraud_state, "none")
-        self.assertEqual(self.ledger(self.alice), [("earned", 10, 0, "referral_registered")])
+        self.assertEqual(
+            self.ledger(self.alice), [("earned", 10, 0, "referral_registered")]
+        )
 
     def test_same_email_any_case(self):
         _dan, referral = self.staff_referral(email=" ALICE@example.com")
@@ -44,15 +55,25 @@ class TestFraudRules(ReferralCase):
     def test_same_kyc_identity(self):
         self.sync.push_events(
             [
-                {"type": "kyc", "at": "2026-10-01T08:00:00Z", "client_ref": "REF-A",
-                 "kyc_status": "approved", "kyc_identity": "doc-hash-1"},
+                {
+                    "type": "kyc",
+                    "at": "2026-10-01T08:00:00Z",
+                    "client_ref": "REF-A",
+                    "kyc_status": "approved",
+                    "kyc_identity": "doc-hash-1",
+                },
             ]
         )
         bob = self.register("C2001", name="Bob Stone")
         self.sync.push_events(
             [
-                {"type": "kyc", "at": "2026-11-02T08:00:00Z", "client_ref": "C2001",
-                 "kyc_status": "pending", "kyc_identity": "doc-hash-1"},
+                {
+                    "type": "kyc",
+                    "at": "2026-11-02T08:00:00Z",
+                    "client_ref": "C2001",
+                    "kyc_status": "pending",
+                    "kyc_identity": "doc-hash-1",
+                },
             ]
         )
         referral = self.referral_of(bob)
@@ -61,13 +82,19 @@ class TestFraudRules(ReferralCase):
         # the registration's points were earned before the flag: they stay
         # until a manager decides; nothing more is earned while held
         self.sync.push_accounts([self.account("2001", client_ref="C2001")])
-        self.sync.push_fundings([self.funding("D1", 500, "2026-11-03T09:00:00Z", login="2001")])
+        self.sync.push_fundings(
+            [self.funding("D1", 500, "2026-11-03T09:00:00Z", login="2001")]
+        )
         self.assertEqual(referral.stage, "funded")
-        registered = [("earned", 20, 0, "kyc_completed"),
-                      ("earned", 10, 0, "referral_registered")]
+        registered = [
+            ("earned", 20, 0, "kyc_completed"),
+            ("earned", 10, 0, "referral_registered"),
+        ]
         self.assertEqual(self.ledger(self.alice), registered)
         referral.with_user(self.manager).action_fx_reject("Same person")
-        self.assertEqual((referral.stage, referral.fraud_state), ("rejected", "rejected"))
+        self.assertEqual(
+            (referral.stage, referral.fraud_state), ("rejected", "rejected")
+        )
         self.assertEqual(referral.fraud_review_note, "Same person")
         self.assertEqual(
             self.ledger(self.alice),
@@ -77,39 +104,74 @@ class TestFraudRules(ReferralCase):
     def test_same_payment_method(self):
         self.sync.push_accounts([self.account("1001", client_ref="REF-A")])
         self.sync.push_fundings(
-            [self.funding("DA", 100, "2026-10-03T09:00:00Z", login="1001",
-                          method_fingerprint="card-77")]
+            [
+                self.funding(
+                    "DA",
+                    100,
+                    "2026-10-03T09:00:00Z",
+                    login="1001",
+                    method_fingerprint="card-77",
+                )
+            ]
         )
         bob = self.register("C2001", name="Bob Stone")
         self.sync.push_accounts([self.account("2001", client_ref="C2001")])
         self.sync.push_fundings(
-            [self.funding("DB", 150, "2026-11-03T09:00:00Z", login="2001",
-                          method_fingerprint="card-77")]
+            [
+                self.funding(
+                    "DB",
+                    150,
+                    "2026-11-03T09:00:00Z",
+                    login="2001",
+                    method_fingerprint="card-77",
+                )
+            ]
         )
         referral = self.referral_of(bob)
-        self.assertEqual((referral.stage, referral.fraud_state, referral.fraud_flags),
-                         ("funded", "held", "same_payment"))
+        self.assertEqual(
+            (referral.stage, referral.fraud_state, referral.fraud_flags),
+            ("funded", "held", "same_payment"),
+        )
         # earned before the deposit showed the shared card
-        self.assertEqual(self.ledger(self.alice), [("earned", 10, 0, "referral_registered")])
+        self.assertEqual(
+            self.ledger(self.alice), [("earned", 10, 0, "referral_registered")]
+        )
         # approved: the points of the stages reached are awarded, once
         referral.with_user(self.manager).action_fx_approve()
         self.assertEqual(referral.fraud_state, "approved")
         self.assertEqual(referral.fraud_reviewer_id, self.manager)
         self.assertEqual(
             self.ledger(self.alice),
-            [("earned", 10, 0, "referral_registered"), ("earned", 50, 0, "referral_funded")],
+            [
+                ("earned", 10, 0, "referral_registered"),
+                ("earned", 50, 0, "referral_funded"),
+            ],
         )
         # approved referrals are not checked again
         self.sync.push_fundings(
-            [self.funding("DB2", 10, "2026-11-04T09:00:00Z", login="2001",
-                          method_fingerprint="card-77")]
+            [
+                self.funding(
+                    "DB2",
+                    10,
+                    "2026-11-04T09:00:00Z",
+                    login="2001",
+                    method_fingerprint="card-77",
+                )
+            ]
         )
         self.assertEqual(referral.fraud_state, "approved")
 
     def test_same_device_and_ip(self):
         self.sync.push_events(
-            [{"type": "login", "at": "2026-10-01T08:00:00Z", "client_ref": "REF-A",
-              "ip": "203.0.113.7", "device_id": "dev-A"}]
+            [
+                {
+                    "type": "login",
+                    "at": "2026-10-01T08:00:00Z",
+                    "client_ref": "REF-A",
+                    "ip": "203.0.113.7",
+                    "device_id": "dev-A",
+                }
+            ]
         )
         bob = self.register("C2001", name="Bob", ip="203.0.113.7")
         carl = self.register("C2002", name="Carl", device_id="dev-A", ip="198.51.100.1")
@@ -119,11 +181,15 @@ class TestFraudRules(ReferralCase):
 
     def test_burst_from_one_device(self):
         self.register("C2001", name="Bob", device_id="dev-X", at="2026-11-01T08:00:00Z")
-        self.register("C2002", name="Carl", device_id="dev-X", at="2026-11-01T09:00:00Z")
+        self.register(
+            "C2002", name="Carl", device_id="dev-X", at="2026-11-01T09:00:00Z"
+        )
         second = self.referral_of(self.partner("C2002"))
         self.assertEqual(second.fraud_state, "none")  # 2 of the 3 allowed
         # the third within 24 hours: held (the earlier ones were checked already)
-        self.register("C2003", name="Dina", device_id="dev-X", at="2026-11-02T07:00:00Z")
+        self.register(
+            "C2003", name="Dina", device_id="dev-X", at="2026-11-02T07:00:00Z"
+        )
         third = self.referral_of(self.partner("C2003"))
         self.assertEqual((third.fraud_state, third.fraud_flags), ("held", "burst"))
         # a fourth a day and more later is not part of the burst
@@ -135,8 +201,10 @@ class TestFraudRules(ReferralCase):
         with self.assertLogs(logger, logging.WARNING):
             self.register("REF-A", code="ALICE234")
         own = self.referral_of(self.alice)
-        self.assertEqual((own.referrer_id, own.fraud_state, own.fraud_flags),
-                         (self.alice, "held", "self"))
+        self.assertEqual(
+            (own.referrer_id, own.fraud_state, own.fraud_flags),
+            (self.alice, "held", "self"),
+        )
         self.assertFalse(self.alice.fx_referrer_id)
         own.with_user(self.manager).action_fx_reject("Own code")
 
@@ -152,5 +220,7 @@ class TestFraudRules(ReferralCase):
         with self.assertLogs(logger, logging.WARNING):
             self.register("REF-A", code="CARLCOD3", at="2026-11-05T08:00:00Z")
         circular = self.referral_of(self.alice)
-        self.assertEqual((circular.referrer_id, circular.fraud_state, circular.fraud_flags),
-                         (carl, "held", "circular"))
+        self.assertEqual(
+            (circular.referrer_id, circular.fraud_state, circular.fraud_flags),
+            (carl, "held", "circular"),
+        )

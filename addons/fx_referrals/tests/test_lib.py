@@ -39,8 +39,9 @@ class TestProgrammeLib(BaseCase):
         )
 
     def test_ties_share_a_rank_and_the_next_skips(self):
-        self.assertEqual(competition_ranks([50, 50, 40, 30, 30, 30, 10]),
-                         [1, 1, 3, 4, 4, 4, 7])
+        self.assertEqual(
+            competition_ranks([50, 50, 40, 30, 30, 30, 10]), [1, 1, 3, 4, 4, 4, 7]
+        )
         self.assertEqual(competition_ranks([]), [])
 
     def test_levels_and_progress(self):
@@ -58,7 +59,9 @@ class TestProgrammeLib(BaseCase):
         self.assertAlmostEqual(commission("revenue_share", 2.5, 12.40, 30), 3.72)
         # split: pool 10 per lot, tier gets 70 % of it; pool 30 % of revenue, tier 30 %
         self.assertEqual(commission("per_lot", 2, 0, 70, "split", 10), 14.0)
-        self.assertAlmostEqual(commission("revenue_share", 1, 100, 30, "split", 30), 9.0)
+        self.assertAlmostEqual(
+            commission("revenue_share", 1, 100, 30, "split", 30), 9.0
+        )
 
     def test_round_money_half_away_from_zero(self):
         self.assertEqual(round_money(0.125, 2), 0.13)

@@ -20,35 +20,70 @@ class TestReferralPortal(HttpCase):
         Partner = env["res.partner"]
         cls.alice, cls.bob = Partner.create(
             [
-                {"name": "Alice Martin", "email": "alice@portal.example", "fx_is_trader": True,
-                 "fx_referral_code": "TOURCODE"},
-                {"name": "Bob Stone", "email": "bob@portal.example", "fx_is_trader": True,
-                 "fx_referral_code": "BOBCODE2"},
+                {
+                    "name": "Alice Martin",
+                    "email": "alice@portal.example",
+                    "fx_is_trader": True,
+                    "fx_referral_code": "TOURCODE",
+                },
+                {
+                    "name": "Bob Stone",
+                    "email": "bob@portal.example",
+                    "fx_is_trader": True,
+                    "fx_referral_code": "BOBCODE2",
+                },
             ]
         )
-        cls.dina = Partner.create({"name": "Dina Haddad", "fx_is_trader": True,
-                                   "fx_referrer_id": cls.alice.id})
-        cls.eric = Partner.create({"name": "Eric Novak", "fx_is_trader": True,
-                                   "fx_referrer_id": cls.bob.id})
+        cls.dina = Partner.create(
+            {
+                "name": "Dina Haddad",
+                "fx_is_trader": True,
+                "fx_referrer_id": cls.alice.id,
+            }
+        )
+        cls.eric = Partner.create(
+            {"name": "Eric Novak", "fx_is_trader": True, "fx_referrer_id": cls.bob.id}
+        )
         Referral = env["fx.referral"]
         cls.dina_ref = Referral.search([("referee_id", "=", cls.dina.id)])
         cls.eric_ref = Referral.search([("referee_id", "=", cls.eric.id)])
         cls.dina_ref.write({"stage": "funded", "fraud_flags": "same_ip"})
-        cls.manager = new_test_user(env, login="pt_manager",
-                                    groups="base.group_user,fx_referrals.group_fx_referral_manager")
+        cls.manager = new_test_user(
+            env,
+            login="pt_manager",
+            groups="base.group_user,fx_referrals.group_fx_referral_manager",
+        )
         cls.Entry = env["fx.points.entry"]
         for partner in (cls.alice, cls.bob):
             cls.Entry.with_user(cls.manager).create(
-                {"partner_id": partner.id, "programme_id": cls.programme.id,
-                 "points": 600, "reason": "Welcome"}
+                {
+                    "partner_id": partner.id,
+                    "programme_id": cls.programme.id,
+                    "points": 600,
+                    "reason": "Welcome",
+                }
             )
-        cls.alice_user = new_test_user(env, login="pt_alice", password="pt_alice_pw",
-                                       groups="base.group_portal", partner_id=cls.alice.id)
-        cls.bob_user = new_test_user(env, login="pt_bob", password="pt_bob_pw",
-                                     groups="base.group_portal", partner_id=cls.bob.id)
+        cls.alice_user = new_test_user(
+            env,
+            login="pt_alice",
+            password="pt_alice_pw",
+            groups="base.group_portal",
+            partner_id=cls.alice.id,
+        )
+        cls.bob_user = new_test_user(
+            env,
+            login="pt_bob",
+            password="pt_bob_pw",
+            groups="base.group_portal",
+            partner_id=cls.bob.id,
+        )
         env["fx.reward"].create(
-            {"name": "USD 50 Bonus", "programme_id": cls.programme.id, "points_cost": 500,
-             "amount": 50}
+            {
+                "name": "USD 50 Bonus",
+                "programme_id": cls.programme.id,
+                "points_cost": 500,
+                "amount": 50,
+            }
         )
         cls.bob_request = env["fx.reward.redemption"]._fx_request(
             cls.bob, env["fx.reward"].search([("name", "=", "USD 50 Bonus")])
@@ -57,8 +92,18 @@ class TestReferralPortal(HttpCase):
     def call(self, model, method, *args, **kwargs):
         response = self.url_open(
             "/web/dataset/call_kw",
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "params": {
-                "model": model, "method": method, "args": list(args), "kwargs": kwargs}}),
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": list(args),
+                        "kwargs": kwargs,
+                    },
+                }
+            ),
             headers={"Content-Type": "application/json"},
         )
         return response.json()
@@ -78,22 +123,40 @@ class TestReferralPortal(HttpCase):
 
     def test_portal_user_reads_only_own_records_over_rpc(self):
         self.authenticate("pt_alice", "pt_alice_pw")
-        mine = self.call("fx.referral", "search_read", [], fields=["referee_name", "stage"])
-        self.assertEqual(mine["result"], [{"id": self.dina_ref.id, "referee_name": "Dina",
-                                            "stage": "funded"}])
-        for model, record in (("fx.referral", self.eric_ref),
-                              ("fx.points.entry", self.Entry.search([("partner_id", "=", self.bob.id)])),
-                              ("fx.reward.redemption", self.bob_request)):
+        mine = self.call(
+            "fx.referral", "search_read", [], fields=["referee_name", "stage"]
+        )
+        self.assertEqual(
+            mine["result"],
+            [{"id": self.dina_ref.id, "referee_name": "Dina", "stage": "funded"}],
+        )
+        for model, record in (
+            ("fx.referral", self.eric_ref),
+            ("fx.points.entry", self.Entry.search([("partner_id", "=", self.bob.id)])),
+            ("fx.reward.redemption", self.bob_request),
+        ):
             denied = self.call(model, "read", record.ids, ["id"])
-            self.assertEqual(denied["error"]["data"]["name"], "odoo.exceptions.AccessError", model)
+            self.assertEqual(
+                denied["error"]["data"]["name"], "odoo.exceptions.AccessError", model
+            )
         ledger = self.call("fx.points.entry", "search_read", [], fields=["partner_id"])
-        self.assertEqual({row["partner_id"][0] for row in ledger["result"]}, {self.alice.id})
+        self.assertEqual(
+            {row["partner_id"][0] for row in ledger["result"]}, {self.alice.id}
+        )
         # fraud flags are staff-only, even on one's own referral
         flags = self.call("fx.referral", "read", self.dina_ref.ids, ["fraud_flags"])
         self.assertEqual(flags["error"]["data"]["name"], "odoo.exceptions.AccessError")
         # the ledger changes through the programme only
-        write = self.call("fx.points.entry", "create", {"partner_id": self.alice.id,
-                          "programme_id": self.programme.id, "points": 1000, "reason": "me"})
+        write = self.call(
+            "fx.points.entry",
+            "create",
+            {
+                "partner_id": self.alice.id,
+                "programme_id": self.programme.id,
+                "points": 1000,
+                "reason": "me",
+            },
+        )
         self.assertEqual(write["error"]["data"]["name"], "odoo.exceptions.AccessError")
         self.assertEqual(self.alice.fx_points_balance, 610)  # 600 + 10 for Dina
 
@@ -114,11 +177,17 @@ class TestReferralPortal(HttpCase):
         self.assertEqual(response.cookies.get("fx_ref_token"), click.token)
         tracker.invalidate_recordset()
         self.assertEqual(tracker.count, 1)
-        self.assertEqual(tracker.campaign_id, self.env.ref("fx_referrals.utm_campaign_referral"))
+        self.assertEqual(
+            tracker.campaign_id, self.env.ref("fx_referrals.utm_campaign_referral")
+        )
         # an unknown code is Odoo's own short link (none here): not found
-        self.assertEqual(self.url_open("/r/NOSUCHCODE", allow_redirects=False).status_code, 404)
+        self.assertEqual(
+            self.url_open("/r/NOSUCHCODE", allow_redirects=False).status_code, 404
+        )
 
     def test_portal_tour_link_referrals_points_reward(self):
         self.start_tour("/my", "fx_referrals_portal_tour", login="pt_alice")
-        request = self.env["fx.reward.redemption"].search([("partner_id", "=", self.alice.id)])
+        request = self.env["fx.reward.redemption"].search(
+            [("partner_id", "=", self.alice.id)]
+        )
         self.assertEqual((request.state, request.points), ("requested", 500))

@@ -45,7 +45,9 @@ class TestStagesFromFacts(ReferralCase):
         self.assertEqual(referral.channel, "code")
         self.assertEqual(referral.stage, "registered")
         self.assertEqual(referral.date_registered, datetime(2026, 11, 1, 8, 0))
-        self.assertEqual(self.ledger(self.alice), [("earned", 10, 0, "referral_registered")])
+        self.assertEqual(
+            self.ledger(self.alice), [("earned", 10, 0, "referral_registered")]
+        )
         entry = self.Entry.search([("partner_id", "=", self.alice.id)])
         self.assertEqual(entry.vest_date, datetime(2026, 12, 10, 12, 0))
         self.assertEqual(entry.res_model, "fx.referral")
@@ -174,7 +176,10 @@ class TestStagesFromFacts(ReferralCase):
             self.sync.push_fundings(
                 [
                     self.funding(
-                        "W1", 200, "2026-12-05T09:00:00Z", kind="withdrawal",
+                        "W1",
+                        200,
+                        "2026-12-05T09:00:00Z",
+                        kind="withdrawal",
                         login="2001",
                     )
                 ]
@@ -233,14 +238,22 @@ class TestStagesFromFacts(ReferralCase):
         self.assertEqual((second.stage, second.fraud_state), ("qualified", "held"))
         self.assertEqual(second.fraud_flags, "cap")
         qualified = self.Entry.search(
-            [("event_code", "=", "referral_qualified"), ("partner_id", "=", self.alice.id)]
+            [
+                ("event_code", "=", "referral_qualified"),
+                ("partner_id", "=", self.alice.id),
+            ]
         )
         self.assertEqual(qualified.res_id, first.id)
         second.with_user(self.manager).action_fx_approve()
         self.assertEqual(second.fraud_state, "approved")
         self.assertEqual(second.fraud_reviewer_id, self.manager)
         qualified = self.Entry.search(
-            [("event_code", "=", "referral_qualified"), ("partner_id", "=", self.alice.id)]
+            [
+                ("event_code", "=", "referral_qualified"),
+                ("partner_id", "=", self.alice.id),
+            ]
         )
-        self.assertEqual(sorted(qualified.mapped("res_id")), sorted([first.id, second.id]))
+        self.assertEqual(
+            sorted(qualified.mapped("res_id")), sorted([first.id, second.id])
+        )
         self.assertEqual(self.alice.fx_points_balance, 520)
