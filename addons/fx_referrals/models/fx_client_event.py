@@ -19,7 +19,7 @@ class FxClientEvent(models.Model):
         string="IP Address", index="btree_not_null", groups=REFERRAL_READ
     )
     device_id = fields.Char(
-        string="Device",
+        string="Device Fingerprint",
         index="btree_not_null",
         help="Opaque device fingerprint from the registration site or app.",
         groups=REFERRAL_READ,

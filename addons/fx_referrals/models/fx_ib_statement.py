@@ -24,7 +24,7 @@ class FxIbCommission(models.Model):
     )
     ib_id = fields.Many2one("res.partner", string="IB", required=True, index=True)
     trade_id = fields.Many2one("fx.trade", required=True, ondelete="cascade")
-    trader_id = fields.Many2one("res.partner", string="Trader")
+    trader_id = fields.Many2one("res.partner", string="Trader Contact")
     rule_id = fields.Many2one("fx.ib.rule", required=True)
     tier = fields.Integer(required=True)
     lots = fields.Float(digits=(16, 2))
@@ -165,55 +165,53 @@ class FxIbStatement(models.Model):
             "uid": self.env.uid,
             "now": now,
         }
-        # the trades of the period with their rule, and each trader's IBs by
-        # tier (the IBs without a confirmed or paid statement of the period)
-        trades = SQL(
-            """
-            t AS (
-                SELECT t.id, t.partner_id, t.volume, t.revenue_company, m.rule_id
-                  FROM fx_trade t
-                  JOIN fx_trading_account a ON a.id = t.account_id
-                   AND a.account_type = 'live'
-                  LEFT JOIN fx_instrument i ON i.name = t.symbol
-                  JOIN unnest(%(classes)s::varchar[], %(rules)s::int4[])
-                       AS m(cls, rule_id)
-                    ON m.cls = coalesce(i.asset_class, 'other')
-                 WHERE t.state = 'closed' AND t.company_id = %(company)s
-                   AND t.close_time >= %(start)s AND t.close_time < %(end)s
-            ), up AS (
-                SELECT p.id AS trader, p.fx_referrer_id AS ib, 1 AS tier
-                  FROM res_partner p
-                 WHERE p.id IN (SELECT DISTINCT partner_id FROM t)
-                   AND p.fx_referrer_id IS NOT NULL
-                UNION ALL
-                SELECT up.trader, p.fx_referrer_id, up.tier + 1
-                  FROM up JOIN res_partner p ON p.id = up.ib
-                 WHERE p.fx_referrer_id IS NOT NULL AND up.tier < %(max)s
-            ), ibs AS (
+        period = SQL(
+            "t.state = 'closed' AND t.company_id = %(company)s "
+            "AND t.close_time >= %(start)s AND t.close_time < %(end)s",
+            **params,
+        )
+        # each trader of the period with their IBs by tier (the IBs without a
+        # confirmed or paid statement of the period): a small table, analysed,
+        # so that the lines are one hash join of the trades with it
+        cr.execute(
+            SQL(
+                """
+                CREATE TEMP TABLE fx_ib_chain ON COMMIT DROP AS
+                WITH RECURSIVE up AS (
+                    SELECT p.id AS trader, p.fx_referrer_id AS ib, 1 AS tier
+                      FROM res_partner p
+                     WHERE p.id IN (SELECT DISTINCT t.partner_id FROM fx_trade t
+                                     WHERE %(period)s)
+                       AND p.fx_referrer_id IS NOT NULL
+                    UNION ALL
+                    SELECT up.trader, p.fx_referrer_id, up.tier + 1
+                      FROM up JOIN res_partner p ON p.id = up.ib
+                     WHERE p.fx_referrer_id IS NOT NULL AND up.tier < %(max)s
+                )
                 SELECT up.* FROM up JOIN res_partner ib ON ib.id = up.ib AND ib.fx_is_ib
                  WHERE NOT EXISTS (
                        SELECT 1 FROM fx_ib_statement s
                         WHERE s.ib_id = up.ib AND s.date_from = %(dfrom)s
                           AND s.date_to = %(dto)s AND s.company_id = %(company)s
                           AND s.state <> 'draft')
+                """,
+                period=period,
+                **params,
             )
-            """,
-            **params,
         )
+        cr.execute("ANALYZE fx_ib_chain")
         # 1. a draft statement for each IB above a trader of the period
         cr.execute(
             SQL(
                 """
-                WITH RECURSIVE %(trades)s
                 INSERT INTO fx_ib_statement
                        (ib_id, date_from, date_to, company_id, state, line_count,
                         total, create_uid, write_uid, create_date, write_date)
                 SELECT DISTINCT ib, %(dfrom)s::date, %(dto)s::date, %(company)s,
                        'draft', 0, 0, %(uid)s, %(uid)s, %(now)s::timestamp,
                        %(now)s::timestamp
-                  FROM ibs ORDER BY ib
+                  FROM fx_ib_chain ORDER BY ib
                 """,
-                trades=trades,
                 **params,
             )
         )
@@ -221,11 +219,10 @@ class FxIbStatement(models.Model):
         cr.execute(
             SQL(
                 """
-                WITH RECURSIVE %(trades)s
                 INSERT INTO fx_ib_commission
                        (statement_id, ib_id, trade_id, trader_id, rule_id, tier,
                         lots, revenue, rate, amount, company_id)
-                SELECT s.id, ibs.ib, t.id, t.partner_id, t.rule_id, ibs.tier,
+                SELECT s.id, c.ib, t.id, t.partner_id, r.id, c.tier,
                        t.volume, t.revenue_company, rt.rate,
                        round(CASE
                            WHEN r.mode = 'split' AND r.basis = 'per_lot'
@@ -236,16 +233,23 @@ class FxIbStatement(models.Model):
                            WHEN r.basis = 'per_lot' THEN t.volume * rt.rate
                            ELSE t.revenue_company * rt.rate / 100.0
                        END::numeric, %(digits)s), %(company)s
-                  FROM t
-                  JOIN ibs ON ibs.trader = t.partner_id
-                  JOIN fx_ib_rule r ON r.id = t.rule_id
-                  JOIN fx_ib_rule_tier rt ON rt.rule_id = r.id AND rt.tier = ibs.tier
-                  JOIN fx_ib_statement s ON s.ib_id = ibs.ib
+                  FROM fx_trade t
+                  JOIN fx_trading_account a ON a.id = t.account_id
+                   AND a.account_type = 'live'
+                  JOIN fx_ib_chain c ON c.trader = t.partner_id
+                  LEFT JOIN fx_instrument i ON i.name = t.symbol
+                  JOIN unnest(%(classes)s::varchar[], %(rules)s::int4[])
+                       AS m(cls, rule_id)
+                    ON m.cls = coalesce(i.asset_class, 'other')
+                  JOIN fx_ib_rule r ON r.id = m.rule_id
+                  JOIN fx_ib_rule_tier rt ON rt.rule_id = r.id AND rt.tier = c.tier
+                  JOIN fx_ib_statement s ON s.ib_id = c.ib
                    AND s.date_from = %(dfrom)s AND s.date_to = %(dto)s
                    AND s.company_id = %(company)s AND s.state = 'draft'
-                 ORDER BY ibs.ib, t.id, ibs.tier
+                 WHERE %(period)s
+                 ORDER BY c.ib, t.id, c.tier
                 """,
-                trades=trades,
+                period=period,
                 **params,
             )
         )
@@ -283,6 +287,7 @@ class FxIbStatement(models.Model):
         )
         statements = len(rows)
         total = round(sum(float(t) for (t,) in rows), digits)
+        cr.execute("DROP TABLE fx_ib_chain")
         self.invalidate_model()
         self.env["fx.ib.commission"].invalidate_model()
         return {"lines": lines, "statements": statements, "total": total}

@@ -128,7 +128,8 @@ class FxPointsEntry(models.Model):
         self.env["fx.referral.level"]._fx_update_levels(entries.partner_id.ids)
         return entries
 
-    def write(self, vals):
+    def write(self, vals):  # pylint: disable=method-required-super
+        # append-only: an entry is never changed (docs/REFERRALS.md#points-ledger)
         raise UserError(
             self.env._(
                 "The points ledger is append-only: record a manual adjustment "

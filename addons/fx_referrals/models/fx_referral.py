@@ -57,7 +57,6 @@ class FxReferral(models.Model):
 
     referrer_id = fields.Many2one(
         "res.partner",
-        string="Referrer",
         required=True,
         index=True,
         ondelete="cascade",
@@ -65,7 +64,6 @@ class FxReferral(models.Model):
     )
     referee_id = fields.Many2one(
         "res.partner",
-        string="Referee",
         index="btree_not_null",
         ondelete="cascade",
         tracking=True,
@@ -620,13 +618,18 @@ class FxReferral(models.Model):
                   JOIN fx_client_event eb ON eb.partner_id = r.b
                  WHERE ea.ip_address = eb.ip_address
                 UNION ALL
-                SELECT DISTINCT r.id, 'burst' FROM r
+                SELECT r.id, 'burst' FROM r
                   JOIN fx_client_event eb ON eb.partner_id = r.b
                    AND eb.event_type = 'registration'
                  WHERE (SELECT count(DISTINCT o.partner_id) FROM fx_client_event o
-                         WHERE o.event_type = 'registration'
-                           AND (o.ip_address = eb.ip_address
-                                OR o.device_id = eb.device_id)
+                         WHERE o.ip_address = eb.ip_address
+                           AND o.event_type = 'registration'
+                           AND o.date > eb.date - interval '%(hours)s hours'
+                           AND o.date < eb.date + interval '%(hours)s hours'
+                       ) >= %(burst)s
+                    OR (SELECT count(DISTINCT o.partner_id) FROM fx_client_event o
+                         WHERE o.device_id = eb.device_id
+                           AND o.event_type = 'registration'
                            AND o.date > eb.date - interval '%(hours)s hours'
                            AND o.date < eb.date + interval '%(hours)s hours'
                        ) >= %(burst)s

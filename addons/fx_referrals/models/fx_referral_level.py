@@ -23,7 +23,6 @@ class FxReferralLevel(models.Model):
     benefits = fields.Html(translate=True, help="Shown to traders on the portal.")
     badge_id = fields.Many2one(
         "gamification.badge",
-        string="Badge",
         help="Granted to the trader's portal user on promotion to this level.",
     )
     color = fields.Integer()

@@ -64,6 +64,11 @@ class FxReferralProgramme(models.Model):
         default="month",
         required=True,
     )
+    point_value = fields.Monetary(
+        default=0.1,
+        help="What one point costs the broker (company currency), for the cost "
+        "per funded referral and the points liability.",
+    )
     referral_count = fields.Integer(compute="_compute_referral_count")
 
     _sql_constraints = [

@@ -6,6 +6,4 @@ class FxTrade(models.Model):
 
     # pushed with push_trades (fx.sync._push_declaration); the
     # responsible-behaviour points count the closed trades that had one
-    stop_loss = fields.Float(
-        string="Stop Loss", digits=(16, 5), help="Stop-loss price (empty: none)."
-    )
+    stop_loss = fields.Float(digits=(16, 5), help="Stop-loss price (empty: none).")

@@ -62,7 +62,6 @@ class ResPartner(models.Model):
         "fx.referral.level",
         string="Level",
         readonly=True,
-        tracking=True,
         groups=REFERRAL_READ,
     )
     fx_is_ib = fields.Boolean(
