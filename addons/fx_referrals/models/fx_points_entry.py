@@ -32,17 +32,17 @@ class FxPointsEntry(models.Model):
         "res.partner", string="Trader", required=True, index=True, ondelete="restrict"
     )
     programme_id = fields.Many2one(
-        "fx.referral.programme", required=True, index=True, ondelete="restrict"
+        "fx.referral.programme", required=True, ondelete="restrict"
     )
     company_id = fields.Many2one(related="programme_id.company_id", store=True)
-    kind = fields.Selection(ENTRY_KINDS, required=True, index=True)
+    kind = fields.Selection(ENTRY_KINDS, required=True)
     points = fields.Integer(help="Change of the balance (negative: a debit).")
     vested_points = fields.Integer(help="Change of the vested (spendable) balance.")
-    date = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    date = fields.Datetime(required=True, default=fields.Datetime.now)
     vest_date = fields.Datetime(
         string="Vests On", help="Earned points become spendable on this date."
     )
-    event_code = fields.Char(string="Event", index=True)
+    event_code = fields.Char(string="Event")
     res_model = fields.Char(string="Source Model")
     res_id = fields.Many2oneReference(string="Source ID", model_field="res_model")
     source = fields.Char(compute="_compute_source", string="Source Record")
@@ -269,14 +269,29 @@ class FxPointsEntry(models.Model):
         )
 
     @api.model
-    def _fx_award_many(self, pairs, event_code):
-        """:meth:`_fx_award_event` for many ``(partner, source)`` pairs at once
-        (one compliance check per programme and one INSERT)."""
+    def _fx_award_many(self, pairs, event_code=None):
+        """:meth:`_fx_award_event` for many ``(partner, source)`` pairs at once,
+        or ``(partner, source, event_code)`` triples: one compliance check per
+        programme and event, one INSERT for all."""
         if not pairs:
             return self.browse()
         now = fields.Datetime.now()
+        by_event = {}
+        for item in pairs:
+            partner, source = item[0], item[1]
+            event = item[2] if len(item) > 2 else event_code
+            by_event.setdefault(event, []).append((partner, source))
         rows = []
-        partners = self.env["res.partner"].union(*(p for p, _s in pairs))
+        for event, event_pairs in by_event.items():
+            rows += self._fx_award_rows(event, event_pairs, now)
+        return self.sudo()._fx_insert(rows)
+
+    @api.model
+    def _fx_award_rows(self, event_code, pairs, now):
+        """The ledger rows of ``event_code`` for ``pairs`` (earned, or blocked by
+        the compliance hook)."""
+        rows = []
+        partners = self.env["res.partner"].browse({p.id for p, _s in pairs})
         sources = {s for _p, s in pairs}
         for rule in self.env["fx.points.rule"]._fx_rules_for(event_code, now.date()):
             programme = rule.programme_id
@@ -292,6 +307,7 @@ class FxPointsEntry(models.Model):
                 "event_code": event_code,
                 "date": now,
             }
+            vest = now + programme._fx_hold_delta()
             for partner, source in pairs:
                 common = {
                     **base,
@@ -306,7 +322,7 @@ class FxPointsEntry(models.Model):
                             "kind": "earned",
                             "points": rule.points,
                             "vested_points": 0,
-                            "vest_date": now + programme._fx_hold_delta(),
+                            "vest_date": vest,
                             "reason": rule.name,
                         }
                     )
@@ -320,7 +336,7 @@ class FxPointsEntry(models.Model):
                             "reason": self.env._("Blocked by the incentive rules"),
                         }
                     )
-        return self.sudo()._fx_insert(rows)
+        return rows
 
     @api.model
     def _fx_vest_due(self, now=None):

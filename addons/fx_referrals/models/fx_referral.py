@@ -321,11 +321,18 @@ class FxReferral(models.Model):
             SQL(
                 """
                 WITH r AS (
-                    SELECT r.*, p.fx_registration_date AS p_registered,
+                    SELECT r.id, r.referrer_id, r.referee_id, r.stage, r.fraud_state,
+                           r.date_clicked, r.date_registered, r.date_kyc_approved,
+                           r.date_funded, r.date_first_trade, r.date_qualified,
+                           r.date_rewarded, r.programme_id,
+                           p.fx_registration_date AS p_registered,
                            p.fx_kyc_status AS p_kyc, p.fx_ftd_date AS p_ftd,
-                           p.fx_ftd_amount AS p_ftd_amount,
-                           g.min_ftd_amount, g.min_lots, g.lots_days, g.hold_days,
-                           g.cap_count, g.cap_period
+                           coalesce(p.fx_ftd_amount, 0) AS p_ftd_amount,
+                           coalesce(g.min_ftd_amount, 0) AS min_ftd_amount,
+                           coalesce(g.min_lots, 0) AS min_lots,
+                           coalesce(g.lots_days, 0) AS lots_days,
+                           coalesce(g.hold_days, 0) AS hold_days,
+                           coalesce(g.cap_count, 0) AS cap_count, g.cap_period
                       FROM fx_referral r
                       JOIN res_partner p ON p.id = r.referee_id
                       JOIN fx_referral_programme g ON g.id = r.programme_id
@@ -333,41 +340,40 @@ class FxReferral(models.Model):
                 ), live AS (
                     SELECT a.id FROM fx_trading_account a
                      WHERE a.partner_id = ANY(%(ids)s) AND a.account_type = 'live'
+                ), kyc AS (
+                    SELECT e.partner_id, min(e.date) AS kyc_date
+                      FROM fx_client_event e
+                     WHERE e.partner_id = ANY(%(ids)s) AND e.event_type = 'kyc'
+                       AND e.kyc_status = 'approved'
+                     GROUP BY e.partner_id
+                ), tr AS (
+                    SELECT r.id, min(t.open_time) AS first_trade,
+                           coalesce(sum(t.volume) FILTER (
+                               WHERE t.open_time >= r.p_ftd AND t.open_time
+                                     < r.p_ftd + make_interval(days => r.lots_days)),
+                               0) AS lots
+                      FROM r
+                      JOIN fx_trade t ON t.partner_id = r.referee_id
+                      JOIN live ON live.id = t.account_id
+                     GROUP BY r.id
+                ), fu AS (
+                    SELECT r.id, sum(CASE f.kind WHEN 'deposit' THEN f.amount_company
+                                     ELSE -f.amount_company END) AS net_in_hold
+                      FROM r
+                      JOIN fx_funding f ON f.partner_id = r.referee_id
+                       AND f.kind IN ('deposit', 'withdrawal')
+                       AND f.date >= r.p_ftd
+                       AND f.date < r.p_ftd + make_interval(days => r.hold_days)
+                      JOIN live ON live.id = f.account_id
+                     GROUP BY r.id
                 )
-                SELECT r.id, r.referrer_id, r.referee_id, r.stage, r.fraud_state,
-                       r.date_clicked, r.date_registered, r.date_kyc_approved,
-                       r.date_funded, r.date_first_trade, r.date_qualified,
-                       r.date_rewarded, r.p_registered, r.p_kyc, r.p_ftd,
-                       coalesce(r.p_ftd_amount, 0) AS p_ftd_amount,
-                       coalesce(r.min_ftd_amount, 0) AS min_ftd_amount,
-                       coalesce(r.min_lots, 0) AS min_lots,
-                       coalesce(r.lots_days, 0) AS lots_days,
-                       coalesce(r.hold_days, 0) AS hold_days,
-                       coalesce(r.cap_count, 0) AS cap_count, r.cap_period,
-                       r.programme_id,
-                       (SELECT min(e.date) FROM fx_client_event e
-                         WHERE e.partner_id = r.referee_id AND e.event_type = 'kyc'
-                           AND e.kyc_status = 'approved') AS kyc_date,
-                       (SELECT min(t.open_time) FROM fx_trade t
-                         JOIN live ON live.id = t.account_id
-                         WHERE t.partner_id = r.referee_id) AS first_trade,
-                       (SELECT coalesce(sum(t.volume), 0) FROM fx_trade t
-                         JOIN live ON live.id = t.account_id
-                         WHERE t.partner_id = r.referee_id
-                           AND t.open_time >= r.p_ftd
-                           AND t.open_time < r.p_ftd
-                               + make_interval(days => coalesce(r.lots_days, 0))
-                       ) AS lots,
-                       (SELECT coalesce(sum(CASE f.kind WHEN 'deposit'
-                               THEN f.amount_company ELSE -f.amount_company END), 0)
-                          FROM fx_funding f JOIN live ON live.id = f.account_id
-                         WHERE f.partner_id = r.referee_id
-                           AND f.kind IN ('deposit', 'withdrawal')
-                           AND f.date >= r.p_ftd
-                           AND f.date < r.p_ftd
-                               + make_interval(days => coalesce(r.hold_days, 0))
-                       ) AS net_in_hold
+                SELECT r.*, kyc.kyc_date, tr.first_trade,
+                       coalesce(tr.lots, 0) AS lots,
+                       coalesce(fu.net_in_hold, 0) AS net_in_hold
                   FROM r
+                  LEFT JOIN kyc ON kyc.partner_id = r.referee_id
+                  LEFT JOIN tr ON tr.id = r.id
+                  LEFT JOIN fu ON fu.id = r.id
                 """,
                 ids=list(partner_ids),
             )
@@ -399,8 +405,7 @@ class FxReferral(models.Model):
                 rejected,
                 self.env._("Qualifying deposit withdrawn within the hold period"),
             )
-        for event, event_rows in newly.items():
-            self._fx_award_rows(event, event_rows)
+        self._fx_award_rows(newly)
         self.invalidate_model()
         return changed
 
@@ -665,12 +670,27 @@ class FxReferral(models.Model):
                 seen.add(node)
                 node = parents.get(node)
 
-    def _fx_award_rows(self, event_code, rows):
-        """Award the referrers of ``rows`` (sync rows) the points of
-        ``event_code``, the referral being the source."""
-        Referral = self.browse([row["id"] for row in rows])
-        pairs = [(r.referrer_id, r) for r in Referral.sudo()]
-        self.env["fx.points.entry"]._fx_award_many(pairs, event_code)
+    def _fx_award_rows(self, newly):
+        """Award the referrers of the sync rows ``newly`` ({event code: rows})
+        the points of each event, the referral being the source: one ledger
+        insert for the whole batch."""
+        if not newly:
+            return
+        referrals = self.sudo().browse(
+            {row["id"] for rows in newly.values() for row in rows}
+        )
+        referrals.fetch(["referrer_id"])
+        self.env["fx.points.entry"]._fx_award_many(
+            [
+                (
+                    referrals.browse(row["id"]).referrer_id,
+                    referrals.browse(row["id"]),
+                    event,
+                )
+                for event, rows in newly.items()
+                for row in rows
+            ]
+        )
 
     # ----------------------------------------------------------------- review
     def _fx_check_reviewer(self):
@@ -691,12 +711,14 @@ class FxReferral(models.Model):
                 "fraud_review_date": fields.Datetime.now(),
             }
         )
-        for stage, event in STAGE_EVENTS.items():
-            reached = held.filtered(lambda r, s=stage: r[STAGE_DATES[s]])
-            if reached:
-                self.env["fx.points.entry"]._fx_award_many(
-                    [(r.referrer_id, r) for r in reached], event
-                )
+        self.env["fx.points.entry"]._fx_award_many(
+            [
+                (referral.referrer_id, referral, event)
+                for stage, event in STAGE_EVENTS.items()
+                for referral in held
+                if referral[STAGE_DATES[stage]]
+            ]
+        )
         held._fx_sync_for_referees(held.referee_id.ids)
         return True
 
