@@ -5,7 +5,7 @@ an identical recompute, statements and payouts."""
 import xmlrpc.client
 from datetime import date
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, freeze_time, new_test_user, tagged
 from odoo.tests.common import Transport
 
@@ -247,3 +247,24 @@ class TestIbCommissions(HttpCase):
         with self.assertRaises(xmlrpc.client.Fault) as denied:
             call("ib_one", "ib_one_pw", "fx.ib.statement", "read", [two.id], ["total"])
         self.assertIn("doesn't have 'read' access", denied.exception.faultString)
+
+    def test_compute_wizard_for_managers_only(self):
+        manager = new_test_user(
+            self.env,
+            login="ib_manager",
+            groups="base.group_user,fx_referrals.group_fx_referral_manager",
+        )
+        user = new_test_user(
+            self.env,
+            login="ib_user",
+            groups="base.group_user,fx_referrals.group_fx_referral_user",
+        )
+        dates = {"date_from": "2026-11-01", "date_to": "2026-11-30"}
+        with self.assertRaises(AccessError):
+            self.env["fx.ib.compute"].with_user(user).create(dates)
+        wizard = self.env["fx.ib.compute"].with_user(manager).create(dates)
+        action = wizard.action_compute()
+        self.assertEqual(
+            sorted(self.Statement.search(action["domain"]).mapped("total")),
+            [1.87, 7.85, 18.7],
+        )
