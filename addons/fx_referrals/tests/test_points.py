@@ -227,7 +227,9 @@ class TestPointsLedger(ReferralCase):
             ],
             [(False, "Bronze", "promotion", 15), ("Bronze", "Silver", "promotion", 50)],
         )
-        self.assertEqual(self.env["fx.referral.level.history"]._cron_fx_notify(), 2)
+        History = self.env["fx.referral.level.history"]
+        History.search([("partner_id", "!=", self.bob.id)]).notified = True  # demo
+        self.assertEqual(History._cron_fx_notify(), 2)
         self.assertEqual(self.env["fx.referral.level.history"]._cron_fx_notify(), 0)
         message = self.bob.message_ids.filtered(
             lambda m: "Silver level" in (m.body or "")
@@ -254,6 +256,8 @@ class TestPointsLedger(ReferralCase):
         self.assertEqual((last.direction, last.points), ("demotion", 49))
 
     def test_leaderboard_ties_and_own_rank(self):
+        # a programme of its own: the demo data's points are on the default one
+        board = self.env["fx.referral.programme"].create({"name": "Board"})
         adjust = self.Entry.with_user(self.manager)
         for partner, points in (
             (self.alice, 30),
@@ -264,7 +268,7 @@ class TestPointsLedger(ReferralCase):
             adjust.create(
                 {
                     "partner_id": partner.id,
-                    "programme_id": self.programme.id,
+                    "programme_id": board.id,
                     "points": points,
                     "reason": "Seed",
                 }
@@ -274,7 +278,7 @@ class TestPointsLedger(ReferralCase):
             [
                 {
                     "partner_id": self.bob.id,
-                    "programme_id": self.programme.id,
+                    "programme_id": board.id,
                     "company_id": self.company.id,
                     "kind": "spent",
                     "points": -50,
@@ -284,14 +288,12 @@ class TestPointsLedger(ReferralCase):
             ]
         )
         Total = self.env["fx.points.total"]
-        top, own = Total._fx_board(self.programme, "all", 3, self.dina)
+        top, own = Total._fx_board(board, "all", 3, self.dina)
         self.assertEqual(
             [(r["rank"], r["partner_id"], r["points"]) for r in top],
             [(1, self.bob.id, 50), (2, self.alice.id, 30), (2, self.carl.id, 30)],
         )
         self.assertEqual(own, {"rank": 4, "points": 10})
-        _top, own = Total._fx_board(self.programme, "2026-11", 3, self.carl)
+        _top, own = Total._fx_board(board, "2026-11", 3, self.carl)
         self.assertEqual(own, {"rank": 2, "points": 30})
-        self.assertEqual(
-            Total._fx_board(self.programme, "2026-10", 3, self.carl), ([], None)
-        )
+        self.assertEqual(Total._fx_board(board, "2026-10", 3, self.carl), ([], None))
