@@ -108,8 +108,33 @@ class FxReferralLevel(models.Model):
                 by_level[level] |= partner
         for level, members in by_level.items():
             members.with_context(tracking_disable=True).write({"fx_level_id": level.id})
-        records = self.env["fx.referral.level.history"].sudo().create(history)
-        return len(records)
+        if history:
+            # one statement for the batch (a push may promote thousands)
+            now = fields.Datetime.now()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO fx_referral_level_history
+                           (partner_id, level_from_id, level_to_id, direction,
+                            points, date, notified, create_uid, write_uid,
+                            create_date, write_date)
+                    SELECT s.*, false, %(uid)s, %(uid)s, %(now)s, %(now)s
+                      FROM unnest(%(partner)s::int4[], %(src)s::int4[],
+                                  %(dst)s::int4[], %(dir)s::varchar[],
+                                  %(pts)s::int4[], %(dates)s::timestamp[]) AS s
+                    """,
+                    uid=self.env.uid,
+                    now=now,
+                    partner=[h["partner_id"] for h in history],
+                    src=[h["level_from_id"] or None for h in history],
+                    dst=[h["level_to_id"] or None for h in history],
+                    dir=[h["direction"] for h in history],
+                    pts=[h["points"] for h in history],
+                    dates=[now] * len(history),
+                )
+            )
+            self.env["fx.referral.level.history"].invalidate_model()
+        return len(history)
 
 
 class FxReferralLevelHistory(models.Model):
