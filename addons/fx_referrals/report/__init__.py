@@ -1,0 +1,1 @@
+from . import fx_referral_cost_report

@@ -1,0 +1,2 @@
+from . import fx_referral_reject
+from . import fx_ib_compute
