@@ -1,1 +1,2 @@
+from . import test_lib
 from . import test_strategy_provider
