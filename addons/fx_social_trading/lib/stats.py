@@ -127,10 +127,17 @@ def trade_stats(results):
     """Win rate (% of closed trades with a positive net result), profit factor
     (gross profit / gross loss, None without a loss) and average net result."""
     results = list(results)
-    count = len(results)
-    wins = sum(1 for r in results if r > 0)
-    gross_profit = sum(r for r in results if r > 0)
-    gross_loss = -sum(r for r in results if r < 0)
+    return trade_summary(
+        len(results),
+        sum(1 for r in results if r > 0),
+        sum(r for r in results if r > 0),
+        -sum(r for r in results if r < 0),
+        sum(results),
+    )
+
+
+def trade_summary(count, wins, gross_profit, gross_loss, total):
+    """:func:`trade_stats` from the sums (as a SQL query gives them)."""
     return TradeStats(
         count=count,
         wins=wins,
@@ -138,7 +145,7 @@ def trade_stats(results):
         gross_profit=gross_profit,
         gross_loss=gross_loss,
         profit_factor=gross_profit / gross_loss if gross_loss else None,
-        average=sum(results) / count if count else None,
+        average=total / count if count else None,
     )
 
 
@@ -199,10 +206,13 @@ class StrategyStats:
     ranking: float
 
 
-def strategy_stats(points, flows, trade_results, as_of=None):
-    """Every statistic of a strategy (docs/SOCIAL_TRADING.md#statistics)."""
+def strategy_stats(points, flows, trades, as_of=None):
+    """Every statistic of a strategy (docs/SOCIAL_TRADING.md#statistics);
+    ``trades``: the net results of the closed trades, or their
+    :class:`TradeStats`."""
     returns = daily_returns(points, flows)
-    trades = trade_stats(trade_results)
+    if not isinstance(trades, TradeStats):
+        trades = trade_stats(trades)
     total = twr(points, flows, None, as_of)
     r90 = twr(points, flows, 90, as_of)
     drawdown = max_drawdown(points, flows)
