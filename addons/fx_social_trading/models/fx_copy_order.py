@@ -80,6 +80,8 @@ class FxCopyOrder(models.Model):
         trade fans out to every active copy subscription, a closed trade closes
         the copies of its opening. Re-sent trades queue nothing twice."""
         account_ids = list({row["account_id"] for row in rows})
+        for model in ("fx.strategy.provider", "fx.copy.subscription", "fx.trading.account"):
+            self.env[model].flush_model()
         strategy_by_account = defaultdict(list)
         for account_id, strategy_id in self.env.execute_query(
             SQL(
