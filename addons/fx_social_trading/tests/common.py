@@ -50,3 +50,18 @@ class SocialCase(SyncCase):
         )
         sub.action_activate()
         return sub
+
+    @classmethod
+    def fund(cls, ref, amount, at, kind="deposit", login="1001"):
+        return {
+            "ref": ref, **cls.keys(login), "kind": kind, "amount": amount,
+            "currency": "USD", "at": at,
+        }
+
+    @classmethod
+    def deal(cls, ticket, open_time, login="1001", **kw):
+        return {
+            **cls.keys(login), "ticket": ticket, "symbol": "EURUSD", "side": "buy",
+            "volume": 1.0, "open_time": open_time, "open_price": 1.1, "profit": 0,
+            "commission": -7, **kw,
+        }
