@@ -19,7 +19,13 @@
         "views/fx_pamm_pool_views.xml",
         "views/res_config_settings_views.xml",
         "views/fx_social_trading_menus.xml",
+        "views/fx_social_trading_portal_templates.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "fx_social_trading/static/tests/tours/*.js",
+        ],
+    },
     "demo": ["demo/fx_strategy_provider_demo.xml"],
     "installable": True,
 }

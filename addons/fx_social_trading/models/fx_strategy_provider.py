@@ -580,6 +580,21 @@ class FxStrategyProvider(models.Model):
                          fields.Datetime.to_string(trade.close_time), f"{net:.2f}"])
         return rows
 
+    def _fx_posts(self, limit=20):
+        """The provider's and staff's posts on the strategy (chatter comments),
+        newest first, shown to the followers."""
+        self.ensure_one()
+        comment = self.env.ref("mail.mt_comment")
+        return self.env["mail.message"].sudo().search(
+            [
+                ("model", "=", self._name),
+                ("res_id", "=", self.id),
+                ("message_type", "=", "comment"),
+                ("subtype_id", "=", comment.id),
+            ],
+            limit=limit,
+        )
+
     def _fx_equity_curve(self, limit_days=365):
         """[(date, growth index)] of the last ``limit_days`` days for the
         chart."""

@@ -4,3 +4,4 @@ from . import test_copy_engine
 from . import test_statistics
 from . import test_fees
 from . import test_pamm
+from . import test_portal
