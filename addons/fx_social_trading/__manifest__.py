@@ -1,7 +1,7 @@
 {
     "name": "FX Social Trading",
-    "summary": "Copy trading: strategy providers, reproducible statistics, copy engine, "
-    "fees with high-water mark, PAMM pools, trader portal",
+    "summary": "Copy trading: strategy providers, reproducible statistics, copy "
+    "engine, fees with high-water mark, PAMM pools, trader portal",
     "version": "18.0.2.0.0",
     "category": "Sales/CRM",
     "website": "https://github.com/fxcrm/fxcrm",

@@ -122,7 +122,9 @@ class SocialTradingPortal(CustomerPortal):
         instruments = (
             request.env["fx.instrument"]
             .sudo()
-            .search_fetch([("id", "in", strategies.sudo().instrument_ids.ids)], ["name"])
+            .search_fetch(
+                [("id", "in", strategies.sudo().instrument_ids.ids)], ["name"]
+            )
         )
         values = {
             "page_name": "fx_leaderboard",
@@ -135,7 +137,9 @@ class SocialTradingPortal(CustomerPortal):
         }
         return request.render("fx_social_trading.portal_leaderboard", values)
 
-    @http.route(["/my/strategies/<int:strategy_id>"], type="http", auth="user", website=True)
+    @http.route(
+        ["/my/strategies/<int:strategy_id>"], type="http", auth="user", website=True
+    )
     def fx_strategy_page(self, strategy_id, **kw):
         strategy = self._fx_strategy(strategy_id)
         partner = request.env.user.partner_id
@@ -170,7 +174,10 @@ class SocialTradingPortal(CustomerPortal):
         return request.render("fx_social_trading.portal_strategy", values)
 
     @http.route(
-        ["/my/strategies/<int:strategy_id>/reproduce.csv"], type="http", auth="user", website=True
+        ["/my/strategies/<int:strategy_id>/reproduce.csv"],
+        type="http",
+        auth="user",
+        website=True,
     )
     def fx_reproduce(self, strategy_id, **kw):
         strategy = self._fx_strategy(strategy_id).sudo()
@@ -180,14 +187,20 @@ class SocialTradingPortal(CustomerPortal):
             buffer.getvalue(),
             headers=[
                 ("Content-Type", "text/csv; charset=utf-8"),
-                ("Content-Disposition", f'attachment; filename="strategy-{strategy.id}.csv"'),
+                (
+                    "Content-Disposition",
+                    f'attachment; filename="strategy-{strategy.id}.csv"',
+                ),
             ],
         )
 
     # ------------------------------------------------------------ follow / copy
     @http.route(
         ["/my/strategies/<int:strategy_id>/follow"],
-        type="http", auth="user", methods=["POST"], website=True,
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
     )
     def fx_follow(self, strategy_id, **kw):
         strategy = self._fx_strategy(strategy_id)
@@ -195,7 +208,10 @@ class SocialTradingPortal(CustomerPortal):
 
     @http.route(
         ["/my/strategies/<int:strategy_id>/copy"],
-        type="http", auth="user", methods=["POST"], website=True,
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
     )
     def fx_copy(self, strategy_id, confirm=None, **kw):
         """First post: check the form and show the confirmation; second post
@@ -203,14 +219,18 @@ class SocialTradingPortal(CustomerPortal):
         strategy = self._fx_strategy(strategy_id)
         values, error = self._fx_copy_values(strategy, kw)
         if error:
-            return request.redirect(f"/my/strategies/{strategy.id}?error=" + _quote(error))
+            return request.redirect(
+                f"/my/strategies/{strategy.id}?error=" + _quote(error)
+            )
         if not confirm:
             return request.render(
                 "fx_social_trading.portal_copy_confirm",
                 {
                     "page_name": "fx_strategy",
                     "strategy": strategy.sudo(),
-                    "account": request.env["fx.trading.account"].sudo().browse(values["account_id"]),
+                    "account": request.env["fx.trading.account"]
+                    .sudo()
+                    .browse(values["account_id"]),
                     "form": values,
                     "sizing_label": SIZING_LABELS[values["sizing_mode"]],
                 },
@@ -236,7 +256,12 @@ class SocialTradingPortal(CustomerPortal):
         fixed_lot = _float(form.get("fixed_lot"))
         max_lot = _float(form.get("max_lot"))
         stop = _float(form.get("equity_stop_pct"))
-        if None in (ratio, fixed_lot, max_lot, stop) or ratio <= 0 or fixed_lot < 0 or max_lot < 0:
+        if (
+            None in (ratio, fixed_lot, max_lot, stop)
+            or ratio <= 0
+            or fixed_lot < 0
+            or max_lot < 0
+        ):
             return None, env._("Ratio, lots and equity stop must be positive numbers.")
         if not 0 <= stop < 100:
             return None, env._("Equity stop: from 0 to 99 %.")
@@ -262,7 +287,9 @@ class SocialTradingPortal(CustomerPortal):
                 sub = (
                     request.env["fx.copy.subscription"]
                     .sudo()
-                    .create({**values, "partner_id": partner.id, "strategy_id": strategy.id})
+                    .create(
+                        {**values, "partner_id": partner.id, "strategy_id": strategy.id}
+                    )
                 )
                 sub.action_activate()
         except (UserError, ValidationError) as exc:
@@ -299,7 +326,11 @@ class SocialTradingPortal(CustomerPortal):
         )
 
     @http.route(
-        ["/my/copy/<int:sub_id>/stop"], type="http", auth="user", methods=["GET", "POST"], website=True
+        ["/my/copy/<int:sub_id>/stop"],
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
     )
     def fx_subscription_stop(self, sub_id, confirm=None, **kw):
         sub = self._fx_subscription(sub_id)
@@ -308,7 +339,8 @@ class SocialTradingPortal(CustomerPortal):
             sub.sudo().action_stop()
             return request.redirect(f"/my/copy/{sub.id}")
         return request.render(
-            "fx_social_trading.portal_stop_confirm", {"page_name": "fx_copy", "sub": sub.sudo()}
+            "fx_social_trading.portal_stop_confirm",
+            {"page_name": "fx_copy", "sub": sub.sudo()},
         )
 
     @http.route(["/my/copy/fees"], type="http", auth="user", website=True)
@@ -317,12 +349,16 @@ class SocialTradingPortal(CustomerPortal):
             [("partner_id", "=", request.env.user.partner_id.id)]
         )
         return request.render(
-            "fx_social_trading.portal_my_fees", {"page_name": "fx_fees", "fees": fees.sudo()}
+            "fx_social_trading.portal_my_fees",
+            {"page_name": "fx_fees", "fees": fees.sudo()},
         )
 
     @http.route(
         ["/my/strategies/<int:strategy_id>/review"],
-        type="http", auth="user", methods=["POST"], website=True,
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
     )
     def fx_review(self, strategy_id, rating=None, comment=None, **kw):
         strategy = self._fx_strategy(strategy_id)
@@ -334,18 +370,25 @@ class SocialTradingPortal(CustomerPortal):
             value = 0
         if not 1 <= value <= 5:
             return request.redirect(
-                f"/my/strategies/{strategy.id}?error=" + _quote(request.env._("Rating: from 1 to 5."))
+                f"/my/strategies/{strategy.id}?error="
+                + _quote(request.env._("Rating: from 1 to 5."))
             )
-        review = Review.search([("strategy_id", "=", strategy.id), ("partner_id", "=", partner.id)])
+        review = Review.search(
+            [("strategy_id", "=", strategy.id), ("partner_id", "=", partner.id)]
+        )
         values = {"rating": value, "comment": (comment or "").strip()[:2000]}
         try:
             with request.env.cr.savepoint():
                 if review:
                     review.write(values)
                 else:
-                    Review.create({**values, "strategy_id": strategy.id, "partner_id": partner.id})
+                    Review.create(
+                        {**values, "strategy_id": strategy.id, "partner_id": partner.id}
+                    )
         except (UserError, ValidationError) as exc:
-            return request.redirect(f"/my/strategies/{strategy.id}?error=" + _quote(str(exc.args[0])))
+            return request.redirect(
+                f"/my/strategies/{strategy.id}?error=" + _quote(str(exc.args[0]))
+            )
         return request.redirect(f"/my/strategies/{strategy.id}?message=reviewed")
 
 

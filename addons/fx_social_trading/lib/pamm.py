@@ -13,7 +13,9 @@ UNIT_DIGITS = 6
 
 def round_units(units):
     return float(
-        Decimal(repr(float(units))).quantize(Decimal(1).scaleb(-UNIT_DIGITS), ROUND_HALF_UP)
+        Decimal(repr(float(units))).quantize(
+            Decimal(1).scaleb(-UNIT_DIGITS), ROUND_HALF_UP
+        )
     )
 
 

@@ -11,6 +11,7 @@ import math
 import statistics as pystats
 from dataclasses import dataclass
 from datetime import timedelta
+from itertools import pairwise
 
 TRADING_DAYS = 252
 WINDOWS = (7, 30, 90, 365)
@@ -24,7 +25,7 @@ def daily_returns(points, flows=None):
     positive has no return (a blown or empty account)."""
     flows = flows or {}
     result = []
-    for (_d0, e0), (d1, e1) in zip(points, points[1:], strict=False):
+    for (_d0, e0), (d1, e1) in pairwise(points):
         if e0 <= 0:
             continue
         result.append((d1, (e1 - flows.get(d1, 0.0)) / e0 - 1.0))
@@ -86,8 +87,8 @@ def max_drawdown(points, flows=None):
 
 
 def sharpe(returns):
-    """``returns``: ``[(date, r)]``; mean(r) / stdev(r) x sqrt(252) of the daily returns (sample standard
-    deviation); None with fewer than 2 returns or no variation."""
+    """``returns``: ``[(date, r)]``; mean(r) / stdev(r) x sqrt(252) (sample
+    standard deviation); None with fewer than 2 returns or no variation."""
     values = [r for _d, r in returns]
     if len(values) < 2:
         return None

@@ -19,10 +19,17 @@ class FxCopyBridge(models.AbstractModel):
         and is pulled again, until acknowledged)."""
         self._check_caller()
         limit = self._check_limit(limit)
-        orders = self.env["fx.copy.order"].sudo().search(
-            [("state", "=", "pending"), ("company_id", "in", self.env.user.company_ids.ids)],
-            order="id",
-            limit=limit,
+        orders = (
+            self.env["fx.copy.order"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "pending"),
+                    ("company_id", "in", self.env.user.company_ids.ids),
+                ],
+                order="id",
+                limit=limit,
+            )
         )
         return [
             {
@@ -68,16 +75,26 @@ class FxCopyBridge(models.AbstractModel):
                 errors.append(f"[{index}] id: order {order.id} twice in the batch")
             seen.add(order.id)
             if status not in ("executed", "rejected"):
-                errors.append(f"[{index}] status: 'executed' or 'rejected', not {status!r}")
+                errors.append(
+                    f"[{index}] status: 'executed' or 'rejected', not {status!r}"
+                )
                 continue
             if status == "executed":
                 price = rec.get("price")
-                if not isinstance(price, int | float) or isinstance(price, bool) or price <= 0:
+                if (
+                    not isinstance(price, int | float)
+                    or isinstance(price, bool)
+                    or price <= 0
+                ):
                     errors.append(f"[{index}] price: a positive number is required")
                 if not isinstance(rec.get("ticket"), str) or not rec["ticket"].strip():
-                    errors.append(f"[{index}] ticket: the follower's ticket is required")
+                    errors.append(
+                        f"[{index}] ticket: the follower's ticket is required"
+                    )
             elif not isinstance(rec.get("reason"), str) or not rec["reason"].strip():
-                errors.append(f"[{index}] reason: why the order was rejected is required")
+                errors.append(
+                    f"[{index}] reason: why the order was rejected is required"
+                )
             if order.state not in ("pending", status):
                 errors.append(
                     f"[{index}] status: order {order.id} is {order.state} already"
@@ -103,7 +120,10 @@ class FxCopyBridge(models.AbstractModel):
                     [("open_order_id", "=", order.id), ("state", "=", "pending")]
                 )
                 closes.write(
-                    {"state": "cancelled", "reason": self.env._("Opening order rejected")}
+                    {
+                        "state": "cancelled",
+                        "reason": self.env._("Opening order rejected"),
+                    }
                 )
         return result
 
@@ -112,10 +132,17 @@ class FxCopyBridge(models.AbstractModel):
         """The fee lines to charge, oldest first."""
         self._check_caller()
         limit = self._check_limit(limit)
-        fees = self.env["fx.copy.fee"].sudo().search(
-            [("state", "=", "pending"), ("company_id", "in", self.env.user.company_ids.ids)],
-            order="id",
-            limit=limit,
+        fees = (
+            self.env["fx.copy.fee"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "pending"),
+                    ("company_id", "in", self.env.user.company_ids.ids),
+                ],
+                order="id",
+                limit=limit,
+            )
         )
         return [
             {
@@ -159,14 +186,18 @@ class FxCopyBridge(models.AbstractModel):
                 errors.append(f"[{index}] id: fee line {fee.id} twice in the batch")
             seen.add(fee.id)
             if status not in ("charged", "rejected"):
-                errors.append(f"[{index}] status: 'charged' or 'rejected', not {status!r}")
+                errors.append(
+                    f"[{index}] status: 'charged' or 'rejected', not {status!r}"
+                )
                 continue
             if status == "rejected" and not (
                 isinstance(rec.get("reason"), str) and rec["reason"].strip()
             ):
                 errors.append(f"[{index}] reason: why the fee was rejected is required")
             if fee.state not in ("pending", status):
-                errors.append(f"[{index}] status: fee line {fee.id} is {fee.state} already")
+                errors.append(
+                    f"[{index}] status: fee line {fee.id} is {fee.state} already"
+                )
         self._raise_if("ack_fees", errors)
         result = {"charged": 0, "rejected": 0, "unchanged": 0}
         now = fields.Datetime.now()
@@ -199,8 +230,10 @@ class FxCopyBridge(models.AbstractModel):
             )
 
     def _check_limit(self, limit):
-        if not isinstance(limit, int) or isinstance(limit, bool) or not (
-            0 < limit <= MAX_PULL_LIMIT
+        if (
+            not isinstance(limit, int)
+            or isinstance(limit, bool)
+            or not (0 < limit <= MAX_PULL_LIMIT)
         ):
             raise ValidationError(
                 self.env._(

@@ -30,19 +30,25 @@ class FxCopyFee(models.Model):
     subscription_id = fields.Many2one(
         "fx.copy.subscription", required=True, ondelete="restrict", index=True
     )
-    partner_id = fields.Many2one("res.partner", string="Follower", required=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Follower", required=True, index=True
+    )
     strategy_id = fields.Many2one("fx.strategy.provider", required=True, index=True)
     provider_id = fields.Many2one(
         related="strategy_id.partner_id", string="Provider", store=True
     )
-    account_id = fields.Many2one("fx.trading.account", string="Charged Account", required=True)
+    account_id = fields.Many2one(
+        "fx.trading.account", string="Charged Account", required=True
+    )
     company_id = fields.Many2one("res.company", required=True, index=True)
     currency_id = fields.Many2one("res.currency", required=True)
     fee_type = fields.Selection(FEE_TYPES, required=True)
     date = fields.Date(required=True, help="The day the fee is due.")
     period_start = fields.Date(required=True)
     period_end = fields.Date(required=True)
-    base = fields.Monetary(help="Equity (management), profit above the mark (performance).")
+    base = fields.Monetary(
+        help="Equity (management), profit above the mark (performance)."
+    )
     rate = fields.Float(help="% of the base (a year for the management fee).")
     high_water_mark = fields.Monetary(help="Performance fee: the mark after the fee.")
     amount = fields.Monetary(required=True)
@@ -72,13 +78,20 @@ class FxCopyFee(models.Model):
         existing = {
             (f.subscription_id.id, f.fee_type, f.period_start)
             for f in self.search(
-                [("subscription_id", "in", list({line["subscription_id"] for line in lines}))]
+                [
+                    (
+                        "subscription_id",
+                        "in",
+                        list({line["subscription_id"] for line in lines}),
+                    )
+                ]
             )
         }
         new = [
             line
             for line in lines
-            if (line["subscription_id"], line["fee_type"], line["period_start"]) not in existing
+            if (line["subscription_id"], line["fee_type"], line["period_start"])
+            not in existing
             and line["amount"] > 0
         ]
         return self.create(new)
@@ -105,8 +118,10 @@ class FxCopyFee(models.Model):
     def _fx_copies(self, subscriptions=None):
         if subscriptions is not None:
             return subscriptions.sudo()
-        return self.env["fx.copy.subscription"].sudo().search(
-            [("state", "=", "active"), ("kind", "=", "copy")]
+        return (
+            self.env["fx.copy.subscription"]
+            .sudo()
+            .search([("state", "=", "active"), ("kind", "=", "copy")])
         )
 
     @api.model
@@ -121,8 +136,16 @@ class FxCopyFee(models.Model):
             if amount > 0:
                 digits = sub.account_id.currency_id.decimal_places
                 lines.append(
-                    self._fx_line(sub, "subscription", day, start, end, 0.0, 0.0,
-                                  round_money(amount, digits))
+                    self._fx_line(
+                        sub,
+                        "subscription",
+                        day,
+                        start,
+                        end,
+                        0.0,
+                        0.0,
+                        round_money(amount, digits),
+                    )
                 )
         return self._fx_insert(lines)
 
@@ -131,7 +154,9 @@ class FxCopyFee(models.Model):
         """One day of management fee of each active copy on the copy
         account's equity of that day (its last point on or before it)."""
         subs = self._fx_copies(subscriptions).filtered(
-            lambda s: s.strategy_id.management_fee_pct > 0 and s.start_date and s.start_date <= day
+            lambda s: s.strategy_id.management_fee_pct > 0
+            and s.start_date
+            and s.start_date <= day
         )
         if not subs:
             return self.browse()
@@ -158,7 +183,9 @@ class FxCopyFee(models.Model):
             amount = lib_fees.management_fee_day(
                 base, pct, sub.account_id.currency_id.decimal_places
             )
-            lines.append(self._fx_line(sub, "management", day, day, day, base, pct, amount))
+            lines.append(
+                self._fx_line(sub, "management", day, day, day, base, pct, amount)
+            )
         return self._fx_insert(lines)
 
     @api.model
@@ -186,13 +213,23 @@ class FxCopyFee(models.Model):
             result = lib_fees.performance_fee(equity, mark, pct, digits)
             if result.fee > 0:
                 lines.append(
-                    self._fx_line(sub, "performance", end, start, end,
-                                  round_money(equity - mark, digits), pct, result.fee,
-                                  result.high_water_mark)
+                    self._fx_line(
+                        sub,
+                        "performance",
+                        end,
+                        start,
+                        end,
+                        round_money(equity - mark, digits),
+                        pct,
+                        result.fee,
+                        result.high_water_mark,
+                    )
                 )
             sub.write(
-                {"high_water_mark": result.high_water_mark,
-                 "fee_period_start": end + timedelta(days=1)}
+                {
+                    "high_water_mark": result.high_water_mark,
+                    "fee_period_start": end + timedelta(days=1),
+                }
             )
         return self._fx_insert(lines)
 

@@ -32,12 +32,14 @@ class FxCopyOrder(models.Model):
         "fx.copy.subscription", required=True, ondelete="cascade", index=True
     )
     strategy_id = fields.Many2one("fx.strategy.provider", required=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Follower", required=True, index=True)
-    account_id = fields.Many2one("fx.trading.account", string="Copy Account", required=True)
-    company_id = fields.Many2one("res.company", required=True, index=True)
-    provider_trade_id = fields.Many2one(
-        "fx.trade", string="Provider Trade", required=True, ondelete="cascade"
+    partner_id = fields.Many2one(
+        "res.partner", string="Follower", required=True, index=True
     )
+    account_id = fields.Many2one(
+        "fx.trading.account", string="Copy Account", required=True
+    )
+    company_id = fields.Many2one("res.company", required=True, index=True)
+    provider_trade_id = fields.Many2one("fx.trade", required=True, ondelete="cascade")
     provider_ticket = fields.Char()
     action = fields.Selection([("open", "Open"), ("close", "Close")], required=True)
     open_order_id = fields.Many2one("fx.copy.order", string="Opening Order")
@@ -45,7 +47,9 @@ class FxCopyOrder(models.Model):
     side = fields.Selection([("buy", "Buy"), ("sell", "Sell")], required=True)
     volume = fields.Float(string="Volume (lots)", digits=(16, 2))
     raw_volume = fields.Float(string="Computed Volume", digits=(16, 6))
-    capped = fields.Boolean(help="The volume was cut to the subscription's maximum lot.")
+    capped = fields.Boolean(
+        help="The volume was cut to the subscription's maximum lot."
+    )
     state = fields.Selection(ORDER_STATES, required=True, default="pending", index=True)
     reason = fields.Char(help="Why the order was skipped, rejected or cancelled.")
     executed_price = fields.Float(digits=(16, 5))
@@ -70,7 +74,9 @@ class FxCopyOrder(models.Model):
     @api.depends("action", "symbol", "side", "volume")
     def _compute_display_name(self):
         for order in self:
-            order.display_name = f"{order.action} {order.side} {order.volume:.2f} {order.symbol}"
+            order.display_name = (
+                f"{order.action} {order.side} {order.volume:.2f} {order.symbol}"
+            )
 
     # -------------------------------------------------------------- engine
     @api.model
@@ -80,7 +86,11 @@ class FxCopyOrder(models.Model):
         trade fans out to every active copy subscription, a closed trade closes
         the copies of its opening. Re-sent trades queue nothing twice."""
         account_ids = list({row["account_id"] for row in rows})
-        for model in ("fx.strategy.provider", "fx.copy.subscription", "fx.trading.account"):
+        for model in (
+            "fx.strategy.provider",
+            "fx.copy.subscription",
+            "fx.trading.account",
+        ):
             self.env[model].flush_model()
         strategy_by_account = defaultdict(list)
         for account_id, strategy_id in self.env.execute_query(

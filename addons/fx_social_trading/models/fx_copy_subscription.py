@@ -44,7 +44,6 @@ class FxCopySubscription(models.Model):
     )
     strategy_id = fields.Many2one(
         "fx.strategy.provider",
-        string="Strategy",
         required=True,
         index=True,
         ondelete="restrict",
@@ -75,8 +74,12 @@ class FxCopySubscription(models.Model):
         "mark start from it."
     )
     sizing_mode = fields.Selection(SIZING_MODES, default="proportional", required=True)
-    ratio = fields.Float(default=1.0, digits=(16, 4), help="Fixed ratio: provider volume x ratio.")
-    fixed_lot = fields.Float(digits=(16, 2), help="Fixed lot: every copy has this volume.")
+    ratio = fields.Float(
+        default=1.0, digits=(16, 4), help="Fixed ratio: provider volume x ratio."
+    )
+    fixed_lot = fields.Float(
+        digits=(16, 2), help="Fixed lot: every copy has this volume."
+    )
     max_lot = fields.Float(
         string="Maximum Lot", digits=(16, 2), help="Cap per copied trade; 0: no cap."
     )
@@ -85,7 +88,9 @@ class FxCopySubscription(models.Model):
         help="Stop copying when the copy account's equity falls this % below "
         "the allocation; 0: no stop.",
     )
-    state = fields.Selection(STATES, default="draft", required=True, tracking=True, index=True)
+    state = fields.Selection(
+        STATES, default="draft", required=True, tracking=True, index=True
+    )
     start_date = fields.Date(readonly=True)
     stop_date = fields.Date(readonly=True)
     stop_reason = fields.Char(readonly=True)
@@ -100,9 +105,17 @@ class FxCopySubscription(models.Model):
     fee_total = fields.Monetary(compute="_compute_counts", string="Fees")
 
     _sql_constraints = [
-        ("allocation_positive", "CHECK(allocation >= 0)", "The allocation cannot be negative."),
+        (
+            "allocation_positive",
+            "CHECK(allocation >= 0)",
+            "The allocation cannot be negative.",
+        ),
         ("ratio_positive", "CHECK(ratio > 0)", "The ratio must be positive."),
-        ("lots_positive", "CHECK(fixed_lot >= 0 AND max_lot >= 0)", "Lots cannot be negative."),
+        (
+            "lots_positive",
+            "CHECK(fixed_lot >= 0 AND max_lot >= 0)",
+            "Lots cannot be negative.",
+        ),
         (
             "equity_stop_range",
             "CHECK(equity_stop_pct >= 0 AND equity_stop_pct < 100)",
@@ -122,11 +135,8 @@ class FxCopySubscription(models.Model):
     def _compute_name(self):
         labels = dict(self._fields["kind"].selection)
         for sub in self:
-            sub.name = "%s / %s (%s)" % (
-                sub.partner_id.name or "",
-                sub.strategy_id.name or "",
-                labels.get(sub.kind, ""),
-            )
+            partner, strategy = sub.partner_id.name or "", sub.strategy_id.name or ""
+            sub.name = f"{partner} / {strategy} ({labels.get(sub.kind, '')})"
 
     def _compute_counts(self):
         orders = dict(
@@ -145,7 +155,9 @@ class FxCopySubscription(models.Model):
             sub.order_count = orders.get(sub, 0)
             sub.fee_total = fees.get(sub, 0.0)
 
-    @api.constrains("kind", "account_id", "partner_id", "allocation", "sizing_mode", "fixed_lot")
+    @api.constrains(
+        "kind", "account_id", "partner_id", "allocation", "sizing_mode", "fixed_lot"
+    )
     def _check_copy(self):
         for sub in self:
             if sub.kind != "copy":
@@ -199,12 +211,15 @@ class FxCopySubscription(models.Model):
         for sub in self:
             if sub.state not in ("draft", "paused"):
                 raise UserError(
-                    self.env._("Subscription %s cannot be activated from its state.", sub.name)
+                    self.env._(
+                        "Subscription %s cannot be activated from its state.", sub.name
+                    )
                 )
             if sub.strategy_id.state != "published":
                 raise UserError(
                     self.env._(
-                        "Strategy %s is not published: it cannot be followed or copied.",
+                        "Strategy %s is not published: it cannot be followed or "
+                        "copied.",
                         sub.strategy_id.name,
                     )
                 )
@@ -314,8 +329,10 @@ class FxCopySubscription(models.Model):
         domain = [("account_id", "=", self.account_id.id)]
         if day:
             domain.append(("date", "<=", day))
-        point = self.env["fx.equity.point"].sudo().search_fetch(
-            domain, ["equity"], order="date desc", limit=1
+        point = (
+            self.env["fx.equity.point"]
+            .sudo()
+            .search_fetch(domain, ["equity"], order="date desc", limit=1)
         )
         return point.equity if point else None
 
@@ -326,18 +343,24 @@ class FxCopySubscription(models.Model):
         self.ensure_one()
         mark = self.high_water_mark
         digits = self.account_id.currency_id.decimal_places
-        fundings = self.env["fx.funding"].sudo().search_fetch(
-            [
-                ("account_id", "=", self.account_id.id),
-                ("kind", "in", ("deposit", "withdrawal")),
-                ("date", ">", fields.Datetime.to_datetime(start)),
-                ("date", "<", fields.Datetime.to_datetime(end) + timedelta(days=1)),
-            ],
-            ["kind", "amount", "date"],
-            order="date, id",
+        fundings = (
+            self.env["fx.funding"]
+            .sudo()
+            .search_fetch(
+                [
+                    ("account_id", "=", self.account_id.id),
+                    ("kind", "in", ("deposit", "withdrawal")),
+                    ("date", ">", fields.Datetime.to_datetime(start)),
+                    ("date", "<", fields.Datetime.to_datetime(end) + timedelta(days=1)),
+                ],
+                ["kind", "amount", "date"],
+                order="date, id",
+            )
         )
         for funding in fundings:
             flow = funding.amount if funding.kind == "deposit" else -funding.amount
             before = self._fx_latest_equity(funding.date.date() - timedelta(days=1))
-            mark = adjust_mark(mark, before if before is not None else mark, flow, digits)
+            mark = adjust_mark(
+                mark, before if before is not None else mark, flow, digits
+            )
         return mark

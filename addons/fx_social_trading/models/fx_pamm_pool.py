@@ -37,13 +37,18 @@ class FxPammPool(models.Model):
         string="Performance Fee (%)", help="Manager's share above each investor's mark."
     )
     state = fields.Selection(
-        [("open", "Open"), ("closed", "Closed")], default="open", required=True, tracking=True
+        [("open", "Open"), ("closed", "Closed")],
+        default="open",
+        required=True,
+        tracking=True,
     )
     investor_ids = fields.One2many("fx.pamm.investor", "pool_id")
     movement_ids = fields.One2many("fx.pamm.movement", "pool_id")
     allocation_ids = fields.One2many("fx.pamm.allocation", "pool_id")
     units_total = fields.Float(compute="_compute_units_total", digits=(16, 6))
-    nav = fields.Float(string="NAV per Unit", digits=(16, 6), default=1.0, readonly=True)
+    nav = fields.Float(
+        string="NAV per Unit", digits=(16, 6), default=1.0, readonly=True
+    )
     last_cutoff = fields.Date(string="Last Cut-off", readonly=True)
     last_equity = fields.Monetary(
         readonly=True, help="Pool equity after the last cut-off's fees and movements."
@@ -71,17 +76,25 @@ class FxPammPool(models.Model):
         day = day or fields.Date.context_today(self)
         if self.last_cutoff and day <= self.last_cutoff:
             raise UserError(
-                self.env._("Pool %(pool)s was cut off on %(day)s already.",
-                           pool=self.name, day=self.last_cutoff)
+                self.env._(
+                    "Pool %(pool)s was cut off on %(day)s already.",
+                    pool=self.name,
+                    day=self.last_cutoff,
+                )
             )
         if equity is None:
             point = self.env["fx.equity.point"].search_fetch(
-                [("account_id", "=", self.account_id.id), ("date", "=", day)], ["equity"], limit=1
+                [("account_id", "=", self.account_id.id), ("date", "=", day)],
+                ["equity"],
+                limit=1,
             )
             if not point:
                 raise UserError(
-                    self.env._("Pool %(pool)s: no equity point of its account on %(day)s.",
-                               pool=self.name, day=day)
+                    self.env._(
+                        "Pool %(pool)s: no equity point of its account on %(day)s.",
+                        pool=self.name,
+                        day=day,
+                    )
                 )
             equity = point.equity
         digits = self.currency_id.decimal_places
@@ -95,7 +108,12 @@ class FxPammPool(models.Model):
             lines = lib_pamm.allocate(
                 result,
                 [
-                    (inv, inv.units, round_money(inv.units * self.nav, digits), inv.high_water_mark)
+                    (
+                        inv,
+                        inv.units,
+                        round_money(inv.units * self.nav, digits),
+                        inv.high_water_mark,
+                    )
                     for inv in investors
                 ],
                 self.performance_fee_pct,
@@ -134,7 +152,11 @@ class FxPammPool(models.Model):
         pool_equity = round_money(equity - fees, digits)
         pool_equity += self.movement_ids._fx_execute(day, nav)
         self.write(
-            {"nav": nav, "last_cutoff": day, "last_equity": round_money(pool_equity, digits)}
+            {
+                "nav": nav,
+                "last_cutoff": day,
+                "last_equity": round_money(pool_equity, digits),
+            }
         )
         return True
 
@@ -144,8 +166,12 @@ class FxPammInvestor(models.Model):
     _description = "PAMM Investor"
     _order = "pool_id, id"
 
-    pool_id = fields.Many2one("fx.pamm.pool", required=True, ondelete="cascade", index=True)
-    partner_id = fields.Many2one("res.partner", string="Investor", required=True, index=True)
+    pool_id = fields.Many2one(
+        "fx.pamm.pool", required=True, ondelete="cascade", index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Investor", required=True, index=True
+    )
     company_id = fields.Many2one(related="pool_id.company_id", store=True)
     currency_id = fields.Many2one(related="pool_id.currency_id")
     units = fields.Float(digits=(16, 6), readonly=True)
@@ -153,13 +179,19 @@ class FxPammInvestor(models.Model):
     high_water_mark = fields.Monetary(readonly=True)
 
     _sql_constraints = [
-        ("one_per_pool", "UNIQUE(pool_id, partner_id)", "An investor holds one position per pool."),
+        (
+            "one_per_pool",
+            "UNIQUE(pool_id, partner_id)",
+            "An investor holds one position per pool.",
+        ),
     ]
 
     @api.depends("units", "pool_id.nav")
     def _compute_value(self):
         for inv in self:
-            inv.value = round_money(inv.units * inv.pool_id.nav, inv.currency_id.decimal_places or 2)
+            inv.value = round_money(
+                inv.units * inv.pool_id.nav, inv.currency_id.decimal_places or 2
+            )
 
 
 class FxPammMovement(models.Model):
@@ -167,12 +199,18 @@ class FxPammMovement(models.Model):
     _description = "PAMM Deposit or Withdrawal"
     _order = "id desc"
 
-    pool_id = fields.Many2one("fx.pamm.pool", required=True, ondelete="cascade", index=True)
+    pool_id = fields.Many2one(
+        "fx.pamm.pool", required=True, ondelete="cascade", index=True
+    )
     investor_id = fields.Many2one("fx.pamm.investor", required=True, ondelete="cascade")
-    partner_id = fields.Many2one(related="investor_id.partner_id", store=True, string="Trader")
+    partner_id = fields.Many2one(
+        related="investor_id.partner_id", store=True, string="Trader"
+    )
     company_id = fields.Many2one(related="pool_id.company_id", store=True)
     currency_id = fields.Many2one(related="pool_id.currency_id")
-    kind = fields.Selection([("deposit", "Deposit"), ("withdrawal", "Withdrawal")], required=True)
+    kind = fields.Selection(
+        [("deposit", "Deposit"), ("withdrawal", "Withdrawal")], required=True
+    )
     amount = fields.Monetary(required=True)
     state = fields.Selection(
         [("requested", "Requested"), ("done", "Done"), ("refused", "Refused")],
@@ -192,7 +230,9 @@ class FxPammMovement(models.Model):
     def _check_pool(self):
         for move in self:
             if move.investor_id.pool_id != move.pool_id:
-                raise UserError(self.env._("The investor is not in pool %s.", move.pool_id.name))
+                raise UserError(
+                    self.env._("The investor is not in pool %s.", move.pool_id.name)
+                )
 
     def _fx_execute(self, day, nav):
         """Do the requested movements at ``nav``; returns their net amount
@@ -206,7 +246,9 @@ class FxPammMovement(models.Model):
                 inv.write(
                     {
                         "units": lib_pamm.round_units(inv.units + units),
-                        "high_water_mark": round_money(inv.high_water_mark + move.amount, digits),
+                        "high_water_mark": round_money(
+                            inv.high_water_mark + move.amount, digits
+                        ),
                     }
                 )
                 net += move.amount
@@ -219,7 +261,8 @@ class FxPammMovement(models.Model):
                             "cutoff": day,
                             "nav": nav,
                             "reason": self.env._(
-                                "Withdrawal %(amount).2f above the investor's value %(value).2f",
+                                "Withdrawal %(amount).2f above the investor's value "
+                                "%(value).2f",
                                 amount=move.amount,
                                 value=value,
                             ),
@@ -245,9 +288,13 @@ class FxPammAllocation(models.Model):
     _description = "PAMM Statement Line"
     _order = "date_to desc, id"
 
-    pool_id = fields.Many2one("fx.pamm.pool", required=True, ondelete="cascade", index=True)
+    pool_id = fields.Many2one(
+        "fx.pamm.pool", required=True, ondelete="cascade", index=True
+    )
     investor_id = fields.Many2one("fx.pamm.investor", required=True, ondelete="cascade")
-    partner_id = fields.Many2one(related="investor_id.partner_id", store=True, string="Trader")
+    partner_id = fields.Many2one(
+        related="investor_id.partner_id", store=True, string="Trader"
+    )
     company_id = fields.Many2one(related="pool_id.company_id", store=True)
     currency_id = fields.Many2one(related="pool_id.currency_id")
     date_from = fields.Date()

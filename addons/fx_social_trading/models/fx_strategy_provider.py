@@ -98,7 +98,7 @@ class FxStrategyProvider(models.Model):
         help="Required to suspend; shown to the followers.",
     )
     suspended_on = fields.Datetime(readonly=True)
-    approved_by_id = fields.Many2one("res.users", readonly=True, string="Approved By")
+    approved_by_id = fields.Many2one("res.users", readonly=True)
     approved_on = fields.Datetime(readonly=True)
     performance_fee_pct = fields.Float(
         string="Performance Fee (%)",
@@ -167,7 +167,6 @@ class FxStrategyProvider(models.Model):
         string="Followers' Return Since Start, Median (%)", readonly=True
     )
     followers_measured = fields.Integer(
-        string="Followers Measured",
         readonly=True,
         help="Copy subscriptions with at least two equity points.",
     )
@@ -493,7 +492,9 @@ class FxStrategyProvider(models.Model):
             count, wins, gross_profit, gross_loss, total = trade_sums.get(
                 sid, (0, 0, 0.0, 0.0, 0.0)
             )
-            trades = lib_stats.trade_summary(count, wins, gross_profit, gross_loss, total)
+            trades = lib_stats.trade_summary(
+                count, wins, gross_profit, gross_loss, total
+            )
             result = lib_stats.strategy_stats(series, flows.get(sid, {}), trades, as_of)
             followers = follower_results.get(sid, {})
             follow, copy, aum = counts.get(sid, (0, 0, 0.0))
@@ -556,28 +557,81 @@ class FxStrategyProvider(models.Model):
 
     @api.model
     def _cron_recompute_statistics(self):
-        self.search([("state", "in", ("published", "suspended"))])._fx_recompute_statistics()
+        self.search(
+            [("state", "in", ("published", "suspended"))]
+        )._fx_recompute_statistics()
 
     def _fx_reproduce_rows(self):
         """The CSV rows anyone can recompute every figure from."""
         self.ensure_one()
         points, flows = self._fx_series()
-        rows = [["section", "date", "equity", "net_deposit", "ticket", "symbol",
-                 "side", "volume", "open_time", "close_time", "net_result"]]
+        rows = [
+            [
+                "section",
+                "date",
+                "equity",
+                "net_deposit",
+                "ticket",
+                "symbol",
+                "side",
+                "volume",
+                "open_time",
+                "close_time",
+                "net_result",
+            ]
+        ]
         for day, equity in points.get(self.id, []):
-            rows.append(["equity", day.isoformat(), f"{equity:.2f}",
-                         f"{flows[self.id].get(day, 0.0):.2f}", "", "", "", "", "", "", ""])
-        trades = self.env["fx.trade"].sudo().search_fetch(
-            [("account_id", "in", self.account_ids.ids), ("state", "=", "closed")],
-            ["ticket", "symbol", "side", "volume", "open_time", "close_time",
-             "profit", "commission", "swap"],
-            order="close_time, id",
+            rows.append(
+                [
+                    "equity",
+                    day.isoformat(),
+                    f"{equity:.2f}",
+                    f"{flows[self.id].get(day, 0.0):.2f}",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                    "",
+                ]
+            )
+        trades = (
+            self.env["fx.trade"]
+            .sudo()
+            .search_fetch(
+                [("account_id", "in", self.account_ids.ids), ("state", "=", "closed")],
+                [
+                    "ticket",
+                    "symbol",
+                    "side",
+                    "volume",
+                    "open_time",
+                    "close_time",
+                    "profit",
+                    "commission",
+                    "swap",
+                ],
+                order="close_time, id",
+            )
         )
         for trade in trades:
             net = trade.profit + trade.commission + trade.swap
-            rows.append(["trade", "", "", "", trade.ticket, trade.symbol, trade.side,
-                         f"{trade.volume:.2f}", fields.Datetime.to_string(trade.open_time),
-                         fields.Datetime.to_string(trade.close_time), f"{net:.2f}"])
+            rows.append(
+                [
+                    "trade",
+                    "",
+                    "",
+                    "",
+                    trade.ticket,
+                    trade.symbol,
+                    trade.side,
+                    f"{trade.volume:.2f}",
+                    fields.Datetime.to_string(trade.open_time),
+                    fields.Datetime.to_string(trade.close_time),
+                    f"{net:.2f}",
+                ]
+            )
         return rows
 
     def _fx_posts(self, limit=20):
@@ -585,14 +639,18 @@ class FxStrategyProvider(models.Model):
         newest first, shown to the followers."""
         self.ensure_one()
         comment = self.env.ref("mail.mt_comment")
-        return self.env["mail.message"].sudo().search(
-            [
-                ("model", "=", self._name),
-                ("res_id", "=", self.id),
-                ("message_type", "=", "comment"),
-                ("subtype_id", "=", comment.id),
-            ],
-            limit=limit,
+        return (
+            self.env["mail.message"]
+            .sudo()
+            .search(
+                [
+                    ("model", "=", self._name),
+                    ("res_id", "=", self.id),
+                    ("message_type", "=", "comment"),
+                    ("subtype_id", "=", comment.id),
+                ],
+                limit=limit,
+            )
         )
 
     def _fx_equity_curve(self, limit_days=365):

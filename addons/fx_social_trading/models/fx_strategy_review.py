@@ -10,7 +10,9 @@ class FxStrategyReview(models.Model):
     strategy_id = fields.Many2one(
         "fx.strategy.provider", required=True, ondelete="cascade", index=True
     )
-    partner_id = fields.Many2one("res.partner", string="Follower", required=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Follower", required=True, index=True
+    )
     company_id = fields.Many2one(related="strategy_id.company_id", store=True)
     rating = fields.Integer(required=True, help="1 (poor) to 5 (excellent).")
     comment = fields.Text()

@@ -19,10 +19,8 @@ class FxSync(models.AbstractModel):
         # the engine reads and writes the queue of every follower of the pushed
         # providers, which the integration user may not read: system work
         self.env["fx.copy.order"].sudo()._fx_on_provider_trades(rows)
-        return None
 
     def _fx_check_equity_stops(self, rows):
         self.env["fx.copy.subscription"].sudo()._fx_check_equity_stops(
             {row["account_id"] for row in rows}
         )
-        return None

@@ -28,5 +28,7 @@ class ResConfigSettings(models.TransientModel):
             raise ValidationError(
                 self.env._("Listing thresholds (weeks, trades) cannot be negative.")
             )
-        super().set_values()
+        result = super().set_values()
+        # listing follows the thresholds at once, for every strategy
         self.env["fx.strategy.provider"].sudo().search([])._fx_update_listing()
+        return result

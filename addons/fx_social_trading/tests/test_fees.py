@@ -16,7 +16,7 @@ class TestFees(SocialCase):
     def setUpClass(cls):
         super().setUpClass()
         with freeze_time("2026-03-02 12:00:00"):
-            cls.sub = cls.copy(cls.gina, "3002", allocation=10000)
+            cls.sub = cls.start_copy(cls.gina, "3002", allocation=10000)
         cls.Fee = cls.env["fx.copy.fee"]
         cls.bridge = cls.env["fx.copy.bridge"].with_user(cls.integration)
 
@@ -30,13 +30,17 @@ class TestFees(SocialCase):
         # charged at activation for March, then once for April
         fee = self.fees("subscription")
         self.assertEqual(
-            (fee.amount, fee.period_start, fee.period_end), (30.0, date(2026, 3, 1), date(2026, 3, 31))
+            (fee.amount, fee.period_start, fee.period_end),
+            (30.0, date(2026, 3, 1), date(2026, 3, 31)),
         )
         self.Fee._fx_charge_subscription_fees(date(2026, 3, 15))
         self.assertEqual(len(self.fees("subscription")), 1)
         self.Fee._fx_charge_subscription_fees(date(2026, 4, 1))
         self.Fee._fx_charge_subscription_fees(date(2026, 4, 1))
-        self.assertEqual(self.fees("subscription").mapped("period_start"), [date(2026, 3, 1), date(2026, 4, 1)])
+        self.assertEqual(
+            self.fees("subscription").mapped("period_start"),
+            [date(2026, 3, 1), date(2026, 4, 1)],
+        )
 
     def test_management_fee_daily(self):
         with freeze_time("2026-03-03 12:00:00"):
@@ -79,12 +83,22 @@ class TestFees(SocialCase):
         with freeze_time("2026-06-20 12:00:00"):
             self.equity("2026-06-09", 11200)
             self.sync.push_fundings(
-                [self.funding("GW", 2240, "2026-06-10T10:00:00Z", kind="withdrawal", login="3002")]
+                [
+                    self.funding(
+                        "GW",
+                        2240,
+                        "2026-06-10T10:00:00Z",
+                        kind="withdrawal",
+                        login="3002",
+                    )
+                ]
             )
             self.equity("2026-06-20", 9000)
             self.sub.action_stop()
         last = self.fees("performance")[-1]
-        self.assertEqual((last.amount, last.base, last.period_end), (8.0, 40.0, date(2026, 6, 20)))
+        self.assertEqual(
+            (last.amount, last.base, last.period_end), (8.0, 40.0, date(2026, 6, 20))
+        )
         self.assertEqual(self.sub.high_water_mark, 8992)
         self.assertEqual(self.sub.state, "stopped")
 
@@ -92,21 +106,41 @@ class TestFees(SocialCase):
         self.Fee._fx_charge_subscription_fees(date(2026, 4, 1))
         pulled = self.bridge.pull_fees()
         self.assertEqual(
-            [(f["type"], f["login"], f["amount"], f["currency"], f["period_start"]) for f in pulled],
-            [("subscription", "3002", 30.0, "USD", "2026-03-01"),
-             ("subscription", "3002", 30.0, "USD", "2026-04-01")],
+            [
+                (f["type"], f["login"], f["amount"], f["currency"], f["period_start"])
+                for f in pulled
+            ],
+            [
+                ("subscription", "3002", 30.0, "USD", "2026-03-01"),
+                ("subscription", "3002", 30.0, "USD", "2026-04-01"),
+            ],
         )
-        with self.assertRaisesRegex(ValidationError, r"\[1\] reason: why the fee was rejected"):
+        with self.assertRaisesRegex(
+            ValidationError, r"\[1\] reason: why the fee was rejected"
+        ):
             self.bridge.ack_fees(
-                [{"id": pulled[0]["id"], "status": "charged"}, {"id": pulled[1]["id"], "status": "rejected"}]
+                [
+                    {"id": pulled[0]["id"], "status": "charged"},
+                    {"id": pulled[1]["id"], "status": "rejected"},
+                ]
             )
-        self.assertEqual(self.fees("subscription").mapped("state"), ["pending", "pending"])
+        self.assertEqual(
+            self.fees("subscription").mapped("state"), ["pending", "pending"]
+        )
         result = self.bridge.ack_fees(
-            [{"id": pulled[0]["id"], "status": "charged"},
-             {"id": pulled[1]["id"], "status": "rejected", "reason": "Insufficient funds"}]
+            [
+                {"id": pulled[0]["id"], "status": "charged"},
+                {
+                    "id": pulled[1]["id"],
+                    "status": "rejected",
+                    "reason": "Insufficient funds",
+                },
+            ]
         )
         self.assertEqual(result, {"charged": 1, "rejected": 1, "unchanged": 0})
-        self.assertEqual(self.fees("subscription").mapped("state"), ["charged", "rejected"])
+        self.assertEqual(
+            self.fees("subscription").mapped("state"), ["charged", "rejected"]
+        )
         self.assertEqual(self.bridge.pull_fees(), [])
         self.assertEqual(
             self.bridge.ack_fees([{"id": pulled[0]["id"], "status": "charged"}]),

@@ -11,7 +11,9 @@ from odoo.addons.fx_social_trading.lib.money import round_money, split_exact
 
 D = [date(2026, 1, day) for day in (1, 2, 3, 4, 5, 6, 8)]
 # equity at the end of each day; no point on Jan 7
-POINTS = list(zip(D, [1000.0, 1100.0, 1710.0, 1539.0, 1385.1, 1000.0, 1050.0], strict=True))
+POINTS = list(
+    zip(D, [1000.0, 1100.0, 1710.0, 1539.0, 1385.1, 1000.0, 1050.0], strict=True)
+)
 # a 500 deposit on Jan 3, a 385.10 withdrawal on Jan 6 (a day without trades:
 # the equity moved by the withdrawal only)
 FLOWS = {D[2]: 500.0, D[5]: -385.1}
@@ -68,7 +70,9 @@ class TestStatistics(unittest.TestCase):
         loser = stats.trade_stats([-15.0])
         self.assertEqual((loser.win_rate, loser.profit_factor), (0.0, 0.0))
         none = stats.trade_stats([])
-        self.assertEqual((none.win_rate, none.profit_factor, none.average), (None, None, None))
+        self.assertEqual(
+            (none.win_rate, none.profit_factor, none.average), (None, None, None)
+        )
         # one trade, a two-point history of 2 days: 1 trade per week
         self.assertEqual(stats.trades_per_week(1, POINTS[:2]), 1.0)
 
@@ -153,7 +157,9 @@ class TestSizing(unittest.TestCase):
         s = sizing.copy_volume("fixed_lot", 1.0, fixed_lot=0.05, min_lot=0.1)
         self.assertEqual(s.volume, 0.0)
         self.assertIn("below the minimum lot 0.10", s.reason)
-        s = sizing.copy_volume("proportional", 1.0, follower_equity=10, provider_equity=0)
+        s = sizing.copy_volume(
+            "proportional", 1.0, follower_equity=10, provider_equity=0
+        )
         self.assertEqual(s.reason, "the provider's equity is unknown")
 
     def test_fixed_ratio_rounds_half_up(self):
@@ -161,11 +167,15 @@ class TestSizing(unittest.TestCase):
         s = sizing.copy_volume("fixed_ratio", 0.5, ratio=0.35)
         self.assertEqual(s.volume, 0.18)
         # a 0.1 step: 0.26 -> 0.3
-        s = sizing.copy_volume("fixed_ratio", 0.26, ratio=1.0, lot_step=0.1, min_lot=0.1)
+        s = sizing.copy_volume(
+            "fixed_ratio", 0.26, ratio=1.0, lot_step=0.1, min_lot=0.1
+        )
         self.assertEqual(s.volume, 0.3)
 
     def test_fixed_lot_and_cap(self):
-        self.assertEqual(sizing.copy_volume("fixed_lot", 2.0, fixed_lot=0.3).volume, 0.3)
+        self.assertEqual(
+            sizing.copy_volume("fixed_lot", 2.0, fixed_lot=0.3).volume, 0.3
+        )
         s = sizing.copy_volume("fixed_lot", 2.0, fixed_lot=0.3, max_lot=0.25)
         self.assertEqual((s.volume, s.capped), (0.25, True))
         # a cap off the step is rounded down to it: 0.255 -> 0.25
@@ -236,10 +246,16 @@ class TestMoneyAndPamm(unittest.TestCase):
         # C 100 -> 110.00, mark 100: fee 2.00, net 8.00
         lines = pamm.allocate(
             100.01,
-            [("A", 600, 600.0, 600.0), ("B", 300, 300.0, 320.0), ("C", 100, 100.0, 100.0)],
+            [
+                ("A", 600, 600.0, 600.0),
+                ("B", 300, 300.0, 320.0),
+                ("C", 100, 100.0, 100.0),
+            ],
             20,
         )
-        got = [(a.key, a.share, a.fee, a.net, a.value, a.high_water_mark) for a in lines]
+        got = [
+            (a.key, a.share, a.fee, a.net, a.value, a.high_water_mark) for a in lines
+        ]
         self.assertEqual(
             got,
             [
@@ -254,7 +270,13 @@ class TestMoneyAndPamm(unittest.TestCase):
 
     def test_allocation_of_a_loss_charges_no_fee(self):
         lines = pamm.allocate(
-            -100.01, [("A", 600, 600.0, 600.0), ("B", 300, 300.0, 300.0), ("C", 100, 100.0, 100.0)], 20
+            -100.01,
+            [
+                ("A", 600, 600.0, 600.0),
+                ("B", 300, 300.0, 300.0),
+                ("C", 100, 100.0, 100.0),
+            ],
+            20,
         )
         self.assertEqual([a.share for a in lines], [-60.01, -30.0, -10.0])
         self.assertEqual([a.fee for a in lines], [0.0, 0.0, 0.0])

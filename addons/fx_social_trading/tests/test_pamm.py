@@ -15,20 +15,32 @@ class TestPamm(SocialCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.sync.push_accounts([cls.account("4001", name="Pool Account", email="pool@example.com")])
+        cls.sync.push_accounts(
+            [cls.account("4001", name="Pool Account", email="pool@example.com")]
+        )
         account = cls.env["fx.trading.account"].search([("login", "=", "4001")])
         cls.pool = cls.env["fx.pamm.pool"].create(
-            {"name": "Balanced Pool", "manager_id": cls.provider.id, "account_id": account.id,
-             "performance_fee_pct": 20}
+            {
+                "name": "Balanced Pool",
+                "manager_id": cls.provider.id,
+                "account_id": account.id,
+                "performance_fee_pct": 20,
+            }
         )
         Investor = cls.env["fx.pamm.investor"]
         cls.a, cls.b, cls.c = (
-            Investor.create({"pool_id": cls.pool.id, "partner_id": p.id}) for p in (cls.fred, cls.gina, cls.hugo)
+            Investor.create({"pool_id": cls.pool.id, "partner_id": p.id})
+            for p in (cls.fred, cls.gina, cls.hugo)
         )
 
     def move(self, investor, kind, amount):
         return self.env["fx.pamm.movement"].create(
-            {"pool_id": self.pool.id, "investor_id": investor.id, "kind": kind, "amount": amount}
+            {
+                "pool_id": self.pool.id,
+                "investor_id": investor.id,
+                "kind": kind,
+                "amount": amount,
+            }
         )
 
     def test_two_cutoffs(self):
@@ -48,7 +60,9 @@ class TestPamm(SocialCase):
         self.assertEqual(lines.mapped("share"), [60.01, 30.0, 10.0])
         self.assertEqual(lines.mapped("fee"), [12.0, 6.0, 2.0])
         self.assertEqual(lines.mapped("net"), [48.01, 24.0, 8.0])
-        self.assertEqual(round(sum(lines.mapped("net")) + sum(lines.mapped("fee")), 2), 100.01)
+        self.assertEqual(
+            round(sum(lines.mapped("net")) + sum(lines.mapped("fee")), 2), 100.01
+        )
         # NAV 1,100.01 / 1,000 = 1.10001; fee units 12 / 1.10001 = 10.908992,
         # 6 / 1.10001 = 5.454496, 2 / 1.10001 = 1.818165
         self.assertEqual(self.pool.nav, 1.10001)
@@ -58,10 +72,14 @@ class TestPamm(SocialCase):
         # 110 / 324: 214.00
         self.assertEqual(self.a.units, 689.090099)
         self.assertEqual(self.b.units, 194.546413)
-        self.assertEqual((deposit.state, deposit.units, deposit.nav), ("done", 99.999091, 1.10001))
+        self.assertEqual(
+            (deposit.state, deposit.units, deposit.nav), ("done", 99.999091, 1.10001)
+        )
         self.assertEqual((withdrawal.state, withdrawal.units), ("done", 99.999091))
-        self.assertEqual([self.a.high_water_mark, self.b.high_water_mark, self.c.high_water_mark],
-                         [758.01, 214.0, 108.0])
+        self.assertEqual(
+            [self.a.high_water_mark, self.b.high_water_mark, self.c.high_water_mark],
+            [758.01, 214.0, 108.0],
+        )
         # pool equity after fees and movements: 1,100.01 - 20 + 110 - 110
         self.assertEqual(self.pool.last_equity, 1080.01)
         with self.assertRaisesRegex(UserError, "was cut off on 2026-02-28 already"):
@@ -73,9 +91,13 @@ class TestPamm(SocialCase):
         too_much = self.move(self.a, "withdrawal", 150)
         self.pool.action_cutoff(date(2026, 2, 28), equity=100.0)
         self.assertEqual(too_much.state, "refused")
-        self.assertEqual(too_much.reason, "Withdrawal 150.00 above the investor's value 100.00")
+        self.assertEqual(
+            too_much.reason, "Withdrawal 150.00 above the investor's value 100.00"
+        )
         self.assertEqual(self.a.units, 100)
 
     def test_cutoff_needs_an_equity_point(self):
-        with self.assertRaisesRegex(UserError, "no equity point of its account on 2026-01-31"):
+        with self.assertRaisesRegex(
+            UserError, "no equity point of its account on 2026-01-31"
+        ):
             self.pool.action_cutoff(date(2026, 1, 31))

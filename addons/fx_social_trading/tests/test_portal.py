@@ -19,47 +19,76 @@ class TestPortal(HttpCase, SocialCase):
         icp.set_param("fx_social_trading.listing_min_weeks", "0")
         icp.set_param("fx_social_trading.listing_min_trades", "0")
         cls.env["fx.instrument"]._fx_ids_by_symbol(["XAUUSD", "EURUSD"])
-        cls.strategy.instrument_ids = cls.env["fx.instrument"].search([("name", "=", "XAUUSD")])
+        cls.strategy.instrument_ids = cls.env["fx.instrument"].search(
+            [("name", "=", "XAUUSD")]
+        )
         cls.strategy.write({"risk_score": 3, "ranking_score": 55.5})
         cls.strategy._fx_update_listing()
-        cls.fred_user = new_test_user(cls.env, login="fred_portal", groups="base.group_portal", partner_id=cls.fred.id)
-        cls.gina_user = new_test_user(cls.env, login="gina_portal", groups="base.group_portal", partner_id=cls.gina.id)
-        cls.gina_sub = cls.copy(cls.gina, "3002", allocation=10000)
+        cls.fred_user = new_test_user(
+            cls.env,
+            login="fred_portal",
+            groups="base.group_portal",
+            partner_id=cls.fred.id,
+        )
+        cls.gina_user = new_test_user(
+            cls.env,
+            login="gina_portal",
+            groups="base.group_portal",
+            partner_id=cls.gina.id,
+        )
+        cls.gina_sub = cls.start_copy(cls.gina, "3002", allocation=10000)
         cls.gina_fee = cls.gina_sub.fee_ids
 
     def rpc(self, login, model, method, *args, **kw):
         uid = self.xmlrpc_common.authenticate(self.env.cr.dbname, login, login, {})
-        return self.xmlrpc_object.execute_kw(self.env.cr.dbname, uid, login, model, method, list(args), kw)
+        return self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, uid, login, model, method, list(args), kw
+        )
 
     def test_leaderboard_and_filters(self):
         self.authenticate("fred_portal", "fred_portal")
         page = self.url_open("/my/strategies").text
         self.assertIn("Gold Runner", page)
         self.assertNotIn("Gold Runner", self.url_open("/my/strategies?risk=2").text)
-        self.assertIn("Gold Runner", self.url_open("/my/strategies?risk=3&instrument=xauusd").text)
-        self.assertNotIn("Gold Runner", self.url_open("/my/strategies?instrument=EURUSD").text)
-        self.assertIn("Risk: a number from 0 to 10.", self.url_open("/my/strategies?risk=11").text)
+        self.assertIn(
+            "Gold Runner", self.url_open("/my/strategies?risk=3&instrument=xauusd").text
+        )
+        self.assertNotIn(
+            "Gold Runner", self.url_open("/my/strategies?instrument=EURUSD").text
+        )
+        self.assertIn(
+            "Risk: a number from 0 to 10.", self.url_open("/my/strategies?risk=11").text
+        )
         # a private strategy is not listed and its page is not found
         self.strategy.visibility = "private"
         self.strategy._fx_update_listing()
         self.assertNotIn("Gold Runner", self.url_open("/my/strategies").text)
         with mute_logger("odoo.http"):
-            self.assertEqual(self.url_open(f"/my/strategies/{self.strategy.id}").status_code, 404)
+            self.assertEqual(
+                self.url_open(f"/my/strategies/{self.strategy.id}").status_code, 404
+            )
         # Gina copies it: she still sees it
         self.authenticate("gina_portal", "gina_portal")
-        self.assertEqual(self.url_open(f"/my/strategies/{self.strategy.id}").status_code, 200)
+        self.assertEqual(
+            self.url_open(f"/my/strategies/{self.strategy.id}").status_code, 200
+        )
 
     def test_follower_sees_only_own_subscriptions(self):
         self.authenticate("fred_portal", "fred_portal")
         with mute_logger("odoo.http"):
-            self.assertEqual(self.url_open(f"/my/copy/{self.gina_sub.id}").status_code, 404)
-            self.assertEqual(self.url_open(f"/my/copy/{self.gina_sub.id}/stop").status_code, 404)
+            self.assertEqual(
+                self.url_open(f"/my/copy/{self.gina_sub.id}").status_code, 404
+            )
+            self.assertEqual(
+                self.url_open(f"/my/copy/{self.gina_sub.id}/stop").status_code, 404
+            )
         self.assertNotIn("Gold Runner", self.url_open("/my/copy").text)
         self.assertNotIn("30.00", self.url_open("/my/copy/fees").text)
         # a stop posted for another's subscription changes nothing
         with mute_logger("odoo.http"):
             response = self.url_open(
-                f"/my/copy/{self.gina_sub.id}/stop", data={"confirm": "1", "csrf_token": self.csrf_token_for_strategy()}
+                f"/my/copy/{self.gina_sub.id}/stop",
+                data={"confirm": "1", "csrf_token": self.csrf_token_for_strategy()},
             )
         self.assertEqual(response.status_code, 404)
         self.assertEqual(self.gina_sub.state, "active")
@@ -69,18 +98,32 @@ class TestPortal(HttpCase, SocialCase):
             ("fx.copy.fee", self.gina_fee),
             ("fx.copy.subscription.history", self.gina_sub.history_ids),
         ):
-            with self.subTest(model=model), mute_logger("odoo.http", "odoo.addons.base.models.ir_rule"):
+            with (
+                self.subTest(model=model),
+                mute_logger("odoo.http", "odoo.addons.base.models.ir_rule"),
+            ):
                 with self.assertRaises(Fault) as cm:
                     self.rpc("fred_portal", model, "read", record.ids, ["id"])
                 self.assertIn("doesn't have 'read' access", cm.exception.faultString)
                 self.assertEqual(self.rpc("fred_portal", model, "search", []), [])
         with mute_logger("odoo.http"), self.assertRaises(Fault):
-            self.rpc("fred_portal", "fx.copy.subscription", "write", self.gina_sub.ids, {"allocation": 1})
+            self.rpc(
+                "fred_portal",
+                "fx.copy.subscription",
+                "write",
+                self.gina_sub.ids,
+                {"allocation": 1},
+            )
         with mute_logger("odoo.http"), self.assertRaises(Fault):
             self.rpc("fred_portal", "fx.copy.bridge", "pull_orders")
         # Gina sees hers
-        self.assertEqual(self.rpc("gina_portal", "fx.copy.subscription", "search", []), self.gina_sub.ids)
-        self.assertEqual(self.rpc("gina_portal", "fx.copy.fee", "search", []), self.gina_fee.ids)
+        self.assertEqual(
+            self.rpc("gina_portal", "fx.copy.subscription", "search", []),
+            self.gina_sub.ids,
+        )
+        self.assertEqual(
+            self.rpc("gina_portal", "fx.copy.fee", "search", []), self.gina_fee.ids
+        )
         self.authenticate("gina_portal", "gina_portal")
         page = self.url_open(f"/my/copy/{self.gina_sub.id}").text
         self.assertIn("Statement", page)
@@ -89,9 +132,13 @@ class TestPortal(HttpCase, SocialCase):
     def test_follow_stop_and_review(self):
         self.authenticate("fred_portal", "fred_portal")
         token = self.csrf_token_for_strategy()
-        response = self.url_open(f"/my/strategies/{self.strategy.id}/follow", data={"csrf_token": token})
+        response = self.url_open(
+            f"/my/strategies/{self.strategy.id}/follow", data={"csrf_token": token}
+        )
         self.assertIn("You follow this strategy.", response.text)
-        follow = self.env["fx.copy.subscription"].search([("partner_id", "=", self.fred.id)])
+        follow = self.env["fx.copy.subscription"].search(
+            [("partner_id", "=", self.fred.id)]
+        )
         self.assertEqual((follow.kind, follow.state), ("follow", "active"))
         # one review per follower, editable
         for rating in ("4", "2"):
@@ -99,37 +146,59 @@ class TestPortal(HttpCase, SocialCase):
                 f"/my/strategies/{self.strategy.id}/review",
                 data={"csrf_token": token, "rating": rating, "comment": "Calm"},
             )
-        reviews = self.env["fx.strategy.review"].search([("partner_id", "=", self.fred.id)])
+        reviews = self.env["fx.strategy.review"].search(
+            [("partner_id", "=", self.fred.id)]
+        )
         self.assertEqual((len(reviews), reviews.rating), (1, 2))
         response = self.url_open(
-            f"/my/strategies/{self.strategy.id}/review", data={"csrf_token": token, "rating": "9"}
+            f"/my/strategies/{self.strategy.id}/review",
+            data={"csrf_token": token, "rating": "9"},
         )
         self.assertIn("Rating: from 1 to 5.", response.text)
         # copying with a bad allocation is refused, nothing created
         response = self.url_open(
             f"/my/strategies/{self.strategy.id}/copy",
-            data={"csrf_token": token, "account_id": self.acc["3001"].id, "allocation": "-5", "confirm": "1"},
+            data={
+                "csrf_token": token,
+                "account_id": self.acc["3001"].id,
+                "allocation": "-5",
+                "confirm": "1",
+            },
         )
         self.assertIn("Allocation: a positive amount.", response.text)
         # another trader's account cannot be used
         response = self.url_open(
             f"/my/strategies/{self.strategy.id}/copy",
-            data={"csrf_token": token, "account_id": self.acc["3002"].id, "allocation": "1000", "confirm": "1"},
+            data={
+                "csrf_token": token,
+                "account_id": self.acc["3002"].id,
+                "allocation": "1000",
+                "confirm": "1",
+            },
         )
         self.assertIn("Choose one of your live accounts.", response.text)
         # below the minimum investment: the model's message
         response = self.url_open(
             f"/my/strategies/{self.strategy.id}/copy",
-            data={"csrf_token": token, "account_id": self.acc["3001"].id, "allocation": "100", "confirm": "1"},
+            data={
+                "csrf_token": token,
+                "account_id": self.acc["3001"].id,
+                "allocation": "100",
+                "confirm": "1",
+            },
         )
         self.assertIn("below the minimum investment", response.text)
         self.assertEqual(
-            self.env["fx.copy.subscription"].search_count([("partner_id", "=", self.fred.id), ("kind", "=", "copy")]),
+            self.env["fx.copy.subscription"].search_count(
+                [("partner_id", "=", self.fred.id), ("kind", "=", "copy")]
+            ),
             0,
         )
         # stop the follow with confirmation
         self.assertIn("Confirm: stop", self.url_open(f"/my/copy/{follow.id}/stop").text)
-        self.url_open(f"/my/copy/{follow.id}/stop", data={"csrf_token": token, "confirm": "1"})
+        self.url_open(
+            f"/my/copy/{follow.id}/stop", data={"csrf_token": token, "confirm": "1"}
+        )
         self.assertEqual(follow.state, "stopped")
 
     def csrf_token_for_strategy(self):
@@ -144,9 +213,18 @@ class TestPortal(HttpCase, SocialCase):
 
     def test_tour_from_leaderboard_to_copy_statement(self):
         self.start_tour("/my/strategies", "fx_social_copy_tour", login="fred_portal")
-        sub = self.env["fx.copy.subscription"].search([("partner_id", "=", self.fred.id)])
+        sub = self.env["fx.copy.subscription"].search(
+            [("partner_id", "=", self.fred.id)]
+        )
         self.assertEqual(
-            (sub.kind, sub.state, sub.allocation, sub.sizing_mode, sub.ratio, sub.account_id),
+            (
+                sub.kind,
+                sub.state,
+                sub.allocation,
+                sub.sizing_mode,
+                sub.ratio,
+                sub.account_id,
+            ),
             ("copy", "active", 1000, "fixed_ratio", 2.0, self.acc["3001"]),
         )
         self.assertEqual(sub.fee_ids.mapped("amount"), [30.0])

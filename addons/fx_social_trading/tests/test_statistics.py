@@ -10,7 +10,15 @@ from odoo.tests import freeze_time, tagged
 
 from .common import SocialCase
 
-DAYS = ["2026-01-01", "2026-01-02", "2026-01-03", "2026-01-04", "2026-01-05", "2026-01-06", "2026-01-08"]
+DAYS = [
+    "2026-01-01",
+    "2026-01-02",
+    "2026-01-03",
+    "2026-01-04",
+    "2026-01-05",
+    "2026-01-06",
+    "2026-01-08",
+]
 EQUITY = [1000, 1100, 1710, 1539, 1385.1, 1000, 1050]
 
 
@@ -21,12 +29,17 @@ class TestStatistics(SocialCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.sync.push_equity(
-            [{**cls.keys("2001"), "date": d, "equity": e} for d, e in zip(DAYS, EQUITY, strict=True)]
+            [
+                {**cls.keys("2001"), "date": d, "equity": e}
+                for d, e in zip(DAYS, EQUITY, strict=True)
+            ]
         )
         cls.sync.push_fundings(
             [
                 cls.fund("D1", 500, "2026-01-03T09:00:00Z", login="2001"),
-                cls.fund("W1", 385.1, "2026-01-06T15:00:00Z", kind="withdrawal", login="2001"),
+                cls.fund(
+                    "W1", 385.1, "2026-01-06T15:00:00Z", kind="withdrawal", login="2001"
+                ),
                 # a bonus is not a deposit: it does not count as a flow
                 cls.fund("B1", 50, "2026-01-04T09:00:00Z", kind="bonus", login="2001"),
             ]
@@ -37,8 +50,13 @@ class TestStatistics(SocialCase):
         cls.sync.push_trades(
             [
                 cls.deal(
-                    f"S{i}", f"2026-01-0{i + 2}T08:00:00Z", login="2001",
-                    close_time=f"2026-01-0{i + 2}T09:00:00Z", profit=p, commission=c, swap=s,
+                    f"S{i}",
+                    f"2026-01-0{i + 2}T08:00:00Z",
+                    login="2001",
+                    close_time=f"2026-01-0{i + 2}T09:00:00Z",
+                    profit=p,
+                    commission=c,
+                    swap=s,
                 )
                 for i, (p, c, s) in enumerate(results)
             ]
@@ -52,7 +70,9 @@ class TestStatistics(SocialCase):
         # 1.1 x 1.1 x 0.9 x 0.9 x 1.0 x 1.05 - 1 (see test_lib)
         self.assertAlmostEqual(s.stat_return_total, 2.9105, places=6)
         self.assertAlmostEqual(s.stat_return_7, 2.9105, places=6)
-        self.assertEqual((s.stat_return_30, s.stat_return_90, s.stat_return_365), (0.0, 0.0, 0.0))
+        self.assertEqual(
+            (s.stat_return_30, s.stat_return_90, s.stat_return_365), (0.0, 0.0, 0.0)
+        )
         self.assertAlmostEqual(s.stat_max_drawdown, 19.0, places=6)
         self.assertEqual(s.stat_trade_count, 5)
         self.assertAlmostEqual(s.stat_win_rate, 40.0)
@@ -84,7 +104,9 @@ class TestStatistics(SocialCase):
         ).execute()
         self.assertFalse(self.strategy.is_listed)
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
-            self.env["res.config.settings"].create({"fx_social_min_weeks": -1}).execute()
+            self.env["res.config.settings"].create(
+                {"fx_social_min_weeks": -1}
+            ).execute()
         self.assertEqual(icp.get_param("fx_social_trading.listing_min_weeks"), "1")
         # private strategies are never listed
         icp.set_param("fx_social_trading.listing_min_trades", "1")
@@ -107,8 +129,14 @@ class TestStatistics(SocialCase):
                 {**self.keys("3003"), "date": "2026-01-08", "equity": 500},
             ]
         )
-        self.sync.push_fundings([self.funding("GD", 5000, "2026-01-05T10:00:00Z", login="3002")])
-        subs = self.copy(self.fred, "3001") | self.copy(self.gina, "3002") | self.copy(self.hugo, "3003")
+        self.sync.push_fundings(
+            [self.funding("GD", 5000, "2026-01-05T10:00:00Z", login="3002")]
+        )
+        subs = (
+            self.start_copy(self.fred, "3001")
+            | self.start_copy(self.gina, "3002")
+            | self.start_copy(self.hugo, "3003")
+        )
         subs.write({"start_date": date(2026, 1, 1)})
         subs[2].action_stop()
         subs[2].stop_date = date(2026, 1, 4)
@@ -121,7 +149,9 @@ class TestStatistics(SocialCase):
         # younger than 30 days: their whole life
         self.assertAlmostEqual(s.followers_return_30_median, 10.0, places=6)
         # active copies: Fred and Gina; assets under copy 1,000 + 1,000
-        self.assertEqual((s.copier_count, s.follower_count, s.assets_under_copy), (2, 2, 2000))
+        self.assertEqual(
+            (s.copier_count, s.follower_count, s.assets_under_copy), (2, 2, 2000)
+        )
 
     def test_reproduce_export(self):
         rows = self.strategy._fx_reproduce_rows()
@@ -129,8 +159,15 @@ class TestStatistics(SocialCase):
         equity_rows = [r for r in rows if r[0] == "equity"]
         trade_rows = [r for r in rows if r[0] == "trade"]
         self.assertEqual(len(equity_rows), 7)
-        self.assertEqual(equity_rows[2][:4], ["equity", "2026-01-03", "1710.00", "500.00"])
-        self.assertEqual(equity_rows[5][:4], ["equity", "2026-01-06", "1000.00", "-385.10"])
-        self.assertEqual([r[-1] for r in trade_rows], ["120.00", "-30.00", "-50.00", "-20.00", "80.00"])
+        self.assertEqual(
+            equity_rows[2][:4], ["equity", "2026-01-03", "1710.00", "500.00"]
+        )
+        self.assertEqual(
+            equity_rows[5][:4], ["equity", "2026-01-06", "1000.00", "-385.10"]
+        )
+        self.assertEqual(
+            [r[-1] for r in trade_rows],
+            ["120.00", "-30.00", "-50.00", "-20.00", "80.00"],
+        )
         curve = self.strategy._fx_equity_curve()
         self.assertAlmostEqual(curve[-1][1], 1.029105, places=9)
