@@ -45,8 +45,9 @@ import common
 from common import DATA, BenchError, say
 
 try:
-    import odoo
     import requests
+
+    import odoo
     from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
@@ -262,8 +263,9 @@ class Bench:
                     INSERT INTO fx_equity_point (account_id, partner_id, company_id,
                         date, balance, equity)
                     SELECT a.id, a.partner_id, a.company_id, %(first)s::date + n,
-                           10000, round((10000 * (1 + 0.0004 * n
-                               + 0.05 * sin(n / 9.0 + a.id)) + random() * 80)::numeric, 2)
+                           10000,
+                           round((10000 * (1 + 0.0004 * n + 0.05 * sin(n / 9.0 + a.id))
+                                  + random() * 80)::numeric, 2)
                       FROM fx_trading_account a, generate_series(1, %(days)s) n
                      WHERE a.id = ANY(%(ids)s)
                     """,
@@ -344,7 +346,7 @@ class Bench:
             "--max-cron-threads=0",
         )
         common.LOGS.mkdir(parents=True, exist_ok=True)
-        log = open(common.LOGS / "social-server.log", "w", encoding="utf-8")  # noqa: SIM115
+        log = open(common.LOGS / "social-server.log", "w", encoding="utf-8")
         server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
         try:
             base = f"http://127.0.0.1:{port}"
