@@ -219,7 +219,7 @@ class FxPammMovement(models.Model):
     )
     reason = fields.Char()
     cutoff = fields.Date(string="Cut-off", readonly=True)
-    nav = fields.Float(digits=(16, 6), readonly=True)
+    nav = fields.Float(string="NAV", digits=(16, 6), readonly=True)
     units = fields.Float(digits=(16, 6), readonly=True)
 
     _sql_constraints = [
@@ -300,7 +300,7 @@ class FxPammAllocation(models.Model):
     date_from = fields.Date()
     date_to = fields.Date(required=True)
     units = fields.Float(digits=(16, 6))
-    nav = fields.Float(digits=(16, 6))
+    nav = fields.Float(string="NAV", digits=(16, 6))
     value_before = fields.Monetary()
     share = fields.Monetary(string="Gross Result")
     fee = fields.Monetary(string="Manager Fee")

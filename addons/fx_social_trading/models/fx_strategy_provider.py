@@ -134,7 +134,7 @@ class FxStrategyProvider(models.Model):
     stat_profit_factor = fields.Float(
         string="Profit Factor", readonly=True, help="0 when there is no losing trade."
     )
-    stat_gross_loss = fields.Float(readonly=True)
+    stat_gross_loss = fields.Float(string="Gross Loss", readonly=True)
     stat_average_trade = fields.Float(string="Average Trade", readonly=True)
     stat_trade_count = fields.Integer(string="Closed Trades", readonly=True)
     stat_sharpe = fields.Float(string="Sharpe Ratio", readonly=True)

@@ -228,3 +228,13 @@ class TestPortal(HttpCase, SocialCase):
             ("copy", "active", 1000, "fixed_ratio", 2.0, self.acc["3001"]),
         )
         self.assertEqual(sub.fee_ids.mapped("amount"), [30.0])
+
+    def test_leaderboard_in_arabic(self):
+        self.env["res.lang"]._activate_lang("ar_001")
+        self.env["ir.module.module"]._load_module_terms(["fx_social_trading"], ["ar_001"])
+        self.fred_user.lang = "ar_001"
+        self.authenticate("fred_portal", "fred_portal")
+        page = self.url_open("/my/strategies").text
+        self.assertIn("لوحة ترتيب الاستراتيجيات", page)  # Strategy Leaderboard
+        self.assertIn('dir="rtl"', page)
+        self.assertIn("Gold Runner", page)
