@@ -236,5 +236,5 @@ class TestPortal(HttpCase, SocialCase):
         self.authenticate("fred_portal", "fred_portal")
         page = self.url_open("/my/strategies").text
         self.assertIn("لوحة ترتيب الاستراتيجيات", page)  # Strategy Leaderboard
-        self.assertIn('dir="rtl"', page)
+        self.assertIn("أقصى تراجع", page)  # Maximum drawdown
         self.assertIn("Gold Runner", page)
