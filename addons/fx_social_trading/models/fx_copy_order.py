@@ -7,7 +7,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from odoo.addons.fx_engagement.tools import json_rows
+from odoo.addons.fx_engagement.tools import json_recordset
 
 from ..lib.sizing import copy_volume
 
@@ -29,16 +29,16 @@ class FxCopyOrder(models.Model):
     _log_access = False  # one row per follower and provider trade: kept lean
 
     subscription_id = fields.Many2one(
-        "fx.copy.subscription", required=True, ondelete="cascade", index=True
+        "fx.copy.subscription", required=True, ondelete="cascade"
     )
-    strategy_id = fields.Many2one("fx.strategy.provider", required=True, index=True)
+    strategy_id = fields.Many2one("fx.strategy.provider", required=True)
     partner_id = fields.Many2one(
         "res.partner", string="Follower", required=True, index=True
     )
     account_id = fields.Many2one(
         "fx.trading.account", string="Copy Account", required=True
     )
-    company_id = fields.Many2one("res.company", required=True, index=True)
+    company_id = fields.Many2one("res.company", required=True)
     provider_trade_id = fields.Many2one("fx.trade", required=True, ondelete="cascade")
     provider_ticket = fields.Char()
     action = fields.Selection([("open", "Open"), ("close", "Close")], required=True)
@@ -50,7 +50,9 @@ class FxCopyOrder(models.Model):
     capped = fields.Boolean(
         help="The volume was cut to the subscription's maximum lot."
     )
-    state = fields.Selection(ORDER_STATES, required=True, default="pending", index=True)
+    # indexes kept few: the fan-out inserts thousands of rows at once (the
+    # unique constraint serves the subscription, a partial index the queue)
+    state = fields.Selection(ORDER_STATES, required=True, default="pending")
     reason = fields.Char(help="Why the order was skipped, rejected or cancelled.")
     executed_price = fields.Float(digits=(16, 5))
     ticket = fields.Char(string="Follower Ticket")
@@ -124,7 +126,18 @@ class FxCopyOrder(models.Model):
                 [k[1] for k in keys],
             )
         )
-        opened = [t for t in trades if t[6] == "open"]
+        # a re-sent open trade was fanned out already: nothing to size again
+        done = {
+            row[0]
+            for row in self.env.execute_query(
+                SQL(
+                    "SELECT DISTINCT provider_trade_id FROM fx_copy_order "
+                    "WHERE provider_trade_id = ANY(%s) AND action = 'open'",
+                    [t[0] for t in trades],
+                )
+            )
+        }
+        opened = [t for t in trades if t[6] == "open" and t[0] not in done]
         closed = [t for t in trades if t[6] == "closed"]
         count = 0
         if opened:
@@ -139,9 +152,8 @@ class FxCopyOrder(models.Model):
         for row in self.env.execute_query(
             SQL(
                 """
-                SELECT s.id, s.strategy_id, s.partner_id, s.account_id, s.company_id,
-                       s.sizing_mode, s.ratio, s.fixed_lot, s.max_lot,
-                       COALESCE(a.equity, 0)
+                SELECT s.strategy_id, s.id, s.sizing_mode, s.ratio, s.fixed_lot,
+                       s.max_lot, COALESCE(a.equity, 0)
                   FROM fx_copy_subscription s
                   JOIN fx_trading_account a ON a.id = s.account_id
                  WHERE s.strategy_id = ANY(%s) AND s.state = 'active'
@@ -150,7 +162,7 @@ class FxCopyOrder(models.Model):
                 strategy_ids,
             )
         ):
-            subs[row[1]].append(row)
+            subs[row[0]].append(row[1:])
         if not subs:
             return 0
         provider_equity = dict(
@@ -177,28 +189,19 @@ class FxCopyOrder(models.Model):
                 )
             )
         }
-        now = fields.Datetime.now()
         orders = []
-        for trade_id, account_id, ticket, symbol, side, volume, _state in trades:
+        for trade_id, account_id, _ticket, symbol, _side, volume, _state in trades:
             step, minimum = lots.get(symbol, (DEFAULT_LOT_STEP, DEFAULT_MIN_LOT))
             for strategy_id in strategy_by_account[account_id]:
-                for (
-                    sub_id,
-                    _sid,
-                    partner_id,
-                    follower_account_id,
-                    company_id,
-                    mode,
-                    ratio,
-                    fixed_lot,
-                    max_lot,
-                    equity,
-                ) in subs.get(strategy_id, ()):
+                equity_of_provider = provider_equity.get(strategy_id, 0.0)
+                for sub_id, mode, ratio, fixed_lot, max_lot, equity in subs.get(
+                    strategy_id, ()
+                ):
                     sizing = copy_volume(
                         mode,
                         volume,
                         follower_equity=equity,
-                        provider_equity=provider_equity.get(strategy_id, 0.0),
+                        provider_equity=equity_of_provider,
                         ratio=ratio,
                         fixed_lot=fixed_lot,
                         lot_step=step or DEFAULT_LOT_STEP,
@@ -206,44 +209,56 @@ class FxCopyOrder(models.Model):
                         max_lot=max_lot,
                     )
                     orders.append(
-                        {
-                            "subscription_id": sub_id,
-                            "strategy_id": strategy_id,
-                            "partner_id": partner_id,
-                            "account_id": follower_account_id,
-                            "company_id": company_id,
-                            "provider_trade_id": trade_id,
-                            "provider_ticket": ticket,
-                            "action": "open",
-                            "symbol": symbol,
-                            "side": side,
-                            "volume": sizing.volume,
-                            "raw_volume": sizing.raw,
-                            "capped": sizing.capped,
-                            "state": "skipped" if sizing.reason else "pending",
-                            "reason": sizing.reason,
-                            "queued_at": now,
-                        }
+                        (
+                            sub_id,
+                            trade_id,
+                            sizing.volume,
+                            sizing.raw,
+                            sizing.capped,
+                            sizing.reason,
+                        )
                     )
-        return self._fx_insert(orders)
+        return self._fx_insert_opens(orders)
 
-    def _fx_insert(self, orders):
-        """Insert the orders set-based; an order that exists already (a
-        re-sent trade) is left as it is. Returns the number inserted."""
+    def _fx_insert_opens(self, orders):
+        """Insert the open orders ``(subscription, provider trade, volume, raw
+        volume, capped, skip reason)`` set-based, the rest of each row read from
+        its subscription and trade; an order that exists already is left as it
+        is. Returns the number inserted."""
         if not orders:
             return 0
-        names = list(orders[0])
         self.flush_model()
+        keys = ("sub", "trade", "volume", "raw", "capped", "reason")
         self.env.cr.execute(
             SQL(
                 """
-                INSERT INTO fx_copy_order (%(cols)s)
-                SELECT %(cols)s FROM %(rows)s
+                INSERT INTO fx_copy_order (
+                    subscription_id, strategy_id, partner_id, account_id, company_id,
+                    provider_trade_id, provider_ticket, action, symbol, side, volume,
+                    raw_volume, capped, state, reason, queued_at)
+                SELECT s.id, s.strategy_id, s.partner_id, s.account_id, s.company_id,
+                       t.id, t.ticket, 'open', t.symbol, t.side, j.volume, j.raw,
+                       j.capped,
+                       CASE WHEN j.reason IS NULL THEN 'pending' ELSE 'skipped' END,
+                       j.reason, %(now)s
+                  FROM %(rows)s
+                  JOIN fx_copy_subscription s ON s.id = j.sub
+                  JOIN fx_trade t ON t.id = j.trade
                 ON CONFLICT (subscription_id, provider_trade_id, action) DO NOTHING
                 """,
-                cols=SQL(", ").join(SQL.identifier(n) for n in names),
-                rows=json_rows(
-                    orders, [(n, self._fields[n].column_type[0]) for n in names]
+                now=fields.Datetime.now(),
+                rows=json_recordset(
+                    [
+                        (key, kind, [order[i] for order in orders])
+                        for i, (key, kind) in enumerate(
+                            zip(
+                                keys,
+                                ("int4", "int4", "float8", "float8", "bool", "varchar"),
+                                strict=True,
+                            )
+                        )
+                    ],
+                    alias="j",
                 ),
             )
         )

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 
 class FxStrategyReview(models.Model):
@@ -25,6 +25,20 @@ class FxStrategyReview(models.Model):
         ),
         ("rating_range", "CHECK(rating BETWEEN 1 AND 5)", "A rating is from 1 to 5."),
     ]
+
+    def write(self, vals):
+        # a follower edits the rating and the comment of their review, never
+        # whose review it is nor which strategy it is about
+        if {"strategy_id", "partner_id"} & set(vals) and not (
+            self.env.su
+            or self.env.user.has_group("fx_social_trading.group_fx_social_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only the rating and the comment of a review can be changed."
+                )
+            )
+        return super().write(vals)
 
     @api.constrains("strategy_id", "partner_id")
     def _check_follower(self):

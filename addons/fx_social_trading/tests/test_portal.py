@@ -231,7 +231,9 @@ class TestPortal(HttpCase, SocialCase):
 
     def test_leaderboard_in_arabic(self):
         self.env["res.lang"]._activate_lang("ar_001")
-        self.env["ir.module.module"]._load_module_terms(["fx_social_trading"], ["ar_001"])
+        self.env["ir.module.module"]._load_module_terms(
+            ["fx_social_trading"], ["ar_001"]
+        )
         self.fred_user.lang = "ar_001"
         self.authenticate("fred_portal", "fred_portal")
         page = self.url_open("/my/strategies").text
