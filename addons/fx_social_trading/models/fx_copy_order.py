@@ -32,16 +32,16 @@ class FxCopyOrder(models.Model):
         "fx.copy.subscription", required=True, ondelete="cascade"
     )
     strategy_id = fields.Many2one("fx.strategy.provider", required=True)
-    partner_id = fields.Many2one(
-        "res.partner", string="Follower", required=True, index=True
-    )
+    partner_id = fields.Many2one("res.partner", string="Follower", required=True)
     account_id = fields.Many2one(
         "fx.trading.account", string="Copy Account", required=True
     )
     company_id = fields.Many2one("res.company", required=True)
     provider_trade_id = fields.Many2one("fx.trade", required=True, ondelete="cascade")
     provider_ticket = fields.Char()
-    action = fields.Selection([("open", "Open"), ("close", "Close")], required=True)
+    action = fields.Selection(
+        [("open", "Open Position"), ("close", "Close Position")], required=True
+    )
     open_order_id = fields.Many2one("fx.copy.order", string="Opening Order")
     symbol = fields.Char(required=True)
     side = fields.Selection([("buy", "Buy"), ("sell", "Sell")], required=True)
