@@ -9,6 +9,7 @@ from urllib.parse import quote
 from odoo import http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import request
+from odoo.tools import plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 
@@ -300,15 +301,106 @@ class SocialTradingPortal(CustomerPortal):
             return request.redirect(f"/my/strategies/{strategy.id}?message=followed")
         return request.redirect(f"/my/copy/{sub.id}")
 
+    # ------------------------------------------------------------ apply
+    @http.route(
+        ["/my/strategies/apply"],
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def fx_apply(self, **form):
+        """A trader applies to offer a strategy; staff approve it."""
+        accounts = self._fx_my_accounts()
+        error = None
+        if request.httprequest.method == "POST":
+            values, error = self._fx_application_values(form, accounts)
+            if not error:
+                try:
+                    # portal users cannot create strategies: the values were
+                    # checked above (the caller's own contact and accounts); the
+                    # model's constraints still apply
+                    with request.env.cr.savepoint():
+                        strategy = (
+                            request.env["fx.strategy.provider"].sudo().create(values)
+                        )
+                        strategy.action_submit()
+                    return request.redirect(
+                        f"/my/strategies/{strategy.id}?message=applied"
+                    )
+                except (UserError, ValidationError) as exc:
+                    error = str(exc.args[0])
+        return request.render(
+            "fx_social_trading.portal_apply",
+            {
+                "page_name": "fx_leaderboard",
+                "accounts": accounts,
+                "error": error,
+                "form": form,
+            },
+        )
+
+    def _fx_application_values(self, form, accounts):
+        env = request.env
+        name = (form.get("name") or "").strip()[:128]
+        description = (form.get("description") or "").strip()[:5000]
+        if not name or not description:
+            return None, env._("Name and description are required.")
+        try:
+            account_id = int(form.get("account_id") or 0)
+        except ValueError:
+            account_id = 0
+        if account_id not in accounts.ids:
+            return None, env._("Choose one of your live accounts.")
+        numbers = {}
+        for key in (
+            "performance_fee_pct",
+            "management_fee_pct",
+            "subscription_fee",
+            "min_investment",
+        ):
+            numbers[key] = _float(form.get(key))
+            if numbers[key] is None or numbers[key] < 0:
+                return None, env._(
+                    "Fees and minimum investment must be positive numbers."
+                )
+        if numbers["performance_fee_pct"] > 50 or numbers["management_fee_pct"] > 10:
+            return None, env._(
+                "The performance fee is at most 50% and the management fee at most "
+                "10% a year."
+            )
+        partner = env.user.partner_id
+        return {
+            "name": name,
+            "description": plaintext2html(description),
+            "partner_id": partner.id,
+            "user_id": partner.sudo().user_id.id,
+            "company_id": accounts.browse(account_id).company_id.id,
+            "account_ids": [(6, 0, [account_id])],
+            **numbers,
+        }, None
+
     # ------------------------------------------------------------ my copies
     @http.route(["/my/copy"], type="http", auth="user", website=True)
     def fx_my_subscriptions(self, **kw):
+        partner = request.env.user.partner_id
         subs = request.env["fx.copy.subscription"].search(
-            [("partner_id", "=", request.env.user.partner_id.id)]
+            [("partner_id", "=", partner.id)]
+        )
+        investments = request.env["fx.pamm.investor"].search(
+            [("partner_id", "=", partner.id)]
+        )
+        statements = request.env["fx.pamm.allocation"].search(
+            [("partner_id", "=", partner.id)], limit=100
         )
         return request.render(
             "fx_social_trading.portal_my_subscriptions",
-            {"page_name": "fx_copy", "subscriptions": subs.sudo()},
+            {
+                "page_name": "fx_copy",
+                "subscriptions": subs.sudo(),
+                "investments": investments.sudo(),
+                "statements": statements.sudo(),
+            },
         )
 
     @http.route(["/my/copy/<int:sub_id>"], type="http", auth="user", website=True)

@@ -2,6 +2,7 @@
 sees only their own subscriptions, fees and statements (pages and XML-RPC),
 and a browser tour from the leaderboard to a copy and its statement."""
 
+from datetime import date
 from xmlrpc.client import Fault
 
 from odoo.tests import HttpCase, new_test_user, tagged
@@ -240,3 +241,99 @@ class TestPortal(HttpCase, SocialCase):
         self.assertIn("لوحة ترتيب الاستراتيجيات", page)  # Strategy Leaderboard
         self.assertIn("أقصى تراجع", page)  # Maximum drawdown
         self.assertIn("Gold Runner", page)
+
+    def test_trader_applies_and_staff_approve(self):
+        self.authenticate("fred_portal", "fred_portal")
+        page = self.url_open("/my/strategies/apply").text
+        token = page.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+        form = {
+            "csrf_token": token,
+            "name": "Fred's Scalper",
+            "account_id": self.acc["3001"].id,
+            "description": "EURUSD scalping <b>only</b>",
+            "performance_fee_pct": "60",
+            "management_fee_pct": "1",
+            "subscription_fee": "0",
+            "min_investment": "200",
+        }
+        Strategy = self.env["fx.strategy.provider"]
+        response = self.url_open("/my/strategies/apply", data=form)
+        self.assertIn("The performance fee is at most 50%", response.text)
+        self.assertFalse(Strategy.search([("partner_id", "=", self.fred.id)]))
+        # another trader's account is refused
+        response = self.url_open(
+            "/my/strategies/apply",
+            data={
+                **form,
+                "performance_fee_pct": "20",
+                "account_id": self.acc["3002"].id,
+            },
+        )
+        self.assertIn("Choose one of your live accounts.", response.text)
+        response = self.url_open(
+            "/my/strategies/apply", data={**form, "performance_fee_pct": "20"}
+        )
+        self.assertIn("waiting for the broker", response.text)
+        strategy = Strategy.search([("partner_id", "=", self.fred.id)])
+        self.assertEqual(
+            (
+                strategy.name,
+                strategy.state,
+                strategy.account_ids,
+                strategy.performance_fee_pct,
+            ),
+            ("Fred's Scalper", "submitted", self.acc["3001"], 20.0),
+        )
+        self.assertIn(
+            "&lt;b&gt;only&lt;/b&gt;", strategy.description
+        )  # text, not markup
+        # not listed nor open to others until approved
+        self.authenticate("gina_portal", "gina_portal")
+        with mute_logger("odoo.http"):
+            self.assertEqual(
+                self.url_open(f"/my/strategies/{strategy.id}").status_code, 404
+            )
+        strategy.action_approve()
+        self.assertEqual(
+            self.url_open(f"/my/strategies/{strategy.id}").status_code, 200
+        )
+
+    def test_pamm_statement_on_the_portal(self):
+        self.sync.push_accounts(
+            [self.account("4001", name="Pool", email="pool@example.com")]
+        )
+        pool = self.env["fx.pamm.pool"].create(
+            {
+                "name": "Balanced Pool",
+                "manager_id": self.provider.id,
+                "account_id": self.env["fx.trading.account"]
+                .search([("login", "=", "4001")])
+                .id,
+                "performance_fee_pct": 20,
+            }
+        )
+        Investor = self.env["fx.pamm.investor"]
+        for partner, amount in ((self.gina, 750), (self.hugo, 250)):
+            investor = Investor.create({"pool_id": pool.id, "partner_id": partner.id})
+            self.env["fx.pamm.movement"].create(
+                {
+                    "pool_id": pool.id,
+                    "investor_id": investor.id,
+                    "kind": "deposit",
+                    "amount": amount,
+                }
+            )
+        pool.action_cutoff(date(2026, 1, 31), equity=0.0)
+        # +100: Gina 75 (fee 15, net 60), Hugo 25 (fee 5, net 20)
+        pool.action_cutoff(date(2026, 2, 28), equity=1100.0)
+        self.authenticate("gina_portal", "gina_portal")
+        page = self.url_open("/my/copy").text
+        self.assertIn("Balanced Pool", page)
+        self.assertIn("75.00", page)
+        self.assertIn("60.00", page)
+        self.assertNotIn(
+            "20.00", page.split("o_fx_pamm_statements", 1)[1]
+        )  # not Hugo's
+        self.assertEqual(
+            self.rpc("gina_portal", "fx.pamm.allocation", "search_count", []), 1
+        )
