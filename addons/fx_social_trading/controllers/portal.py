@@ -437,12 +437,37 @@ class SocialTradingPortal(CustomerPortal):
 
     @http.route(["/my/copy/fees"], type="http", auth="user", website=True)
     def fx_my_fees(self, **kw):
-        fees = request.env["fx.copy.fee"].search(
-            [("partner_id", "=", request.env.user.partner_id.id)]
+        partner = request.env.user.partner_id
+        Fee = request.env["fx.copy.fee"]
+        fees = Fee.search([("partner_id", "=", partner.id)])
+        # a provider's statement: the fees their followers paid, by strategy,
+        # type and status (record rules: only the provider's own strategies)
+        earned = Fee._read_group(
+            [("provider_id", "=", partner.id)],
+            ["strategy_id", "fee_type", "state"],
+            ["amount:sum"],
         )
+        labels = {
+            "fee_type": dict(
+                Fee._fields["fee_type"]._description_selection(request.env)
+            ),
+            "state": dict(Fee._fields["state"]._description_selection(request.env)),
+        }
         return request.render(
             "fx_social_trading.portal_my_fees",
-            {"page_name": "fx_fees", "fees": fees.sudo()},
+            {
+                "page_name": "fx_fees",
+                "fees": fees.sudo(),
+                "earned": [
+                    (
+                        strategy.sudo().name,
+                        labels["fee_type"][kind],
+                        labels["state"][state],
+                        total,
+                    )
+                    for strategy, kind, state, total in earned
+                ],
+            },
         )
 
     @http.route(

@@ -337,3 +337,21 @@ class TestPortal(HttpCase, SocialCase):
         self.assertEqual(
             self.rpc("gina_portal", "fx.pamm.allocation", "search_count", []), 1
         )
+
+    def test_provider_statement(self):
+        new_test_user(
+            self.env,
+            login="paula_portal",
+            groups="base.group_portal",
+            partner_id=self.provider.id,
+        )
+        self.authenticate("paula_portal", "paula_portal")
+        page = self.url_open("/my/copy/fees").text
+        section = page.split("o_fx_provider_fees", 1)[1]
+        # Gina's subscription fee of the month, still to charge
+        self.assertIn("Gold Runner", section)
+        self.assertIn("Subscription Fee", section)
+        self.assertIn("30.00", section)
+        # a follower who provides nothing has no such section
+        self.authenticate("fred_portal", "fred_portal")
+        self.assertNotIn("o_fx_provider_fees", self.url_open("/my/copy/fees").text)
