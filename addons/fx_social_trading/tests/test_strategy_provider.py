@@ -60,6 +60,7 @@ class TestStrategyProvider(TransactionCase):
         self.provider.description = "<p>Gold momentum</p>"
         self.provider.action_publish()
         self.assertEqual(self.provider.state, "published")
+        self.provider.suspend_reason = "Review of the risk notes"
         self.provider.action_suspend()
         self.assertEqual(self.provider.state, "suspended")
         self.provider.action_reset_to_draft()
