@@ -20,7 +20,9 @@ class TestContests(ReferralCase):
                     "name": "Bob",
                     "fx_is_trader": True,
                     "fx_client_ref": "K-B",
-                    "ref": "NO-PRIZE",
+                    # a retail client under ESMA: no incentives (compliance)
+                    "fx_rule_set_id": cls.env.ref("fx_engagement.rule_set_esma").id,
+                    "fx_client_category": "retail",
                 },
                 {"name": "Carl", "fx_is_trader": True, "fx_client_ref": "K-C"},
             ]

@@ -23,7 +23,9 @@ class TestPointsLedger(ReferralCase):
                     "name": "Carl Diaz",
                     "fx_is_trader": True,
                     "fx_client_ref": "C-C",
-                    "ref": "NO-POINTS",
+                    # a retail client under ESMA: no incentives (compliance)
+                    "fx_rule_set_id": cls.env.ref("fx_engagement.rule_set_esma").id,
+                    "fx_client_category": "retail",
                 },
                 {"name": "Dina Haddad", "fx_is_trader": True, "fx_client_ref": "C-D"},
             ]

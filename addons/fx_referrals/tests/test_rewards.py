@@ -39,7 +39,9 @@ class TestRewardsBridge(HttpCase):
                     "name": "Carl",
                     "fx_is_trader": True,
                     "fx_client_ref": "RW-C",
-                    "ref": "NO-REWARD",
+                    # a retail client under ESMA: no incentives (compliance)
+                    "fx_rule_set_id": cls.env.ref("fx_engagement.rule_set_esma").id,
+                    "fx_client_category": "retail",
                 },
             ]
         )

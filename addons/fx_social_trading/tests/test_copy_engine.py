@@ -445,17 +445,12 @@ class TestSubscriptionRules(SocialCase):
             sub.action_activate()
 
     def test_compliance_block_refuses_the_copy(self):
-        # the compliance hook's default allows everyone; its rules are another
-        # engineer's: a blocked answer is simulated by overriding the hook on
-        # the follower's class for this test only
-        partner_cls = type(self.env["res.partner"])
-        original = partner_cls._fx_incentive_check
-
-        def blocked(records, kind, origin=None):
-            if kind == "copy_trading":
-                return records.browse(), records
-            return original(records, kind, origin)
-
+        # a licence whose rules forbid copy trading to retail clients, and Fred
+        # classified retail under it (the real compliance rules of fx_engagement)
+        strict = self.env["fx.compliance.rule.set"].create(
+            {"name": "Strict", "code": "STRICT", "copy_trading_retail": False}
+        )
+        self.fred.write({"fx_rule_set_id": strict.id, "fx_client_category": "retail"})
         sub = self.env["fx.copy.subscription"].create(
             {
                 "partner_id": self.fred.id,
@@ -464,16 +459,17 @@ class TestSubscriptionRules(SocialCase):
                 "allocation": 1000,
             }
         )
-        partner_cls._fx_incentive_check = blocked
-        try:
-            with self.assertRaisesRegex(
-                UserError, "Fred Follower may not copy a strategy"
-            ):
-                sub.action_activate()
-        finally:
-            partner_cls._fx_incentive_check = original
+        with self.assertRaisesRegex(UserError, "Fred Follower may not copy a strategy"):
+            sub.action_activate()
         self.assertEqual(sub.state, "draft")
         self.assertFalse(sub.fee_ids)
+        audit = self.env["fx.compliance.audit"].search(
+            [("partner_id", "=", self.fred.id)]
+        )
+        self.assertEqual(
+            audit.mapped("reason"),
+            ["blocked by rule Strict v1: no copy trading for retail clients"],
+        )
 
     def test_follow_without_points_addon(self):
         sub = self.env["fx.copy.subscription"].create(

@@ -31,14 +31,3 @@ class ResPartner(models.Model):
             ("live",),
         )
         return sources
-
-    def _fx_incentive_check(self, kind, origin=None):
-        """A stand-in compliance rule, for the tests of the addons that call
-        the hook (an addon's rule the way compliance adds one): traders whose
-        internal reference is ``NO-INCENTIVE`` (every kind) or ``NO-<KIND>``
-        (e.g. ``NO-POINTS``) are blocked."""
-        allowed, blocked = super()._fx_incentive_check(kind, origin=origin)
-        refused = allowed.filtered(
-            lambda p: p.sudo().ref in ("NO-INCENTIVE", f"NO-{kind.upper()}")
-        )
-        return allowed - refused, blocked | refused
