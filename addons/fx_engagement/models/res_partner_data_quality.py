@@ -201,13 +201,22 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if self.env.context.get("fx_merge_marker") is MERGE_MARKER:
-            vals = {k: v for k, v in vals.items() if k not in NOT_COPIED_ON_MERGE}
+            vals = {
+                k: v
+                for k, v in vals.items()
+                if k not in NOT_COPIED_ON_MERGE and k not in self._fx_scores()
+            }
         result = super().write(vals)
         if PROFILE_FIELDS.intersection(vals):
             self._fx_stamp_profile()
         if PROFILE_FIELDS.intersection(vals) or "fx_is_trader" in vals:
             self._fx_recompute_data_quality()
         return result
+
+    def _fx_scores(self):
+        """The scores other parts of the addon compute (KPIs, feedback): never
+        copied by a merge either, recomputed from the facts that moved."""
+        return frozenset()
 
     def _fx_stamp_profile(self):
         """The profile was updated now (stale flag)."""

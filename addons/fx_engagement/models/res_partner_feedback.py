@@ -253,3 +253,6 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "=", self.id)]
         action["context"] = {}
         return action
+
+    def _fx_scores(self):
+        return super()._fx_scores() | FEEDBACK_FIELDS

@@ -129,6 +129,9 @@ class ResPartner(models.Model):
         groups=FX_READ,
     )
 
+    def _fx_scores(self):
+        return super()._fx_scores() | KPI_SYSTEM_FIELDS
+
     def _fx_check_write_access(self, fnames):
         if not self.env.su and set(fnames) & KPI_SYSTEM_FIELDS:
             raise AccessError(

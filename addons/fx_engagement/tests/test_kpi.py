@@ -121,8 +121,9 @@ class TestKpis(SyncCase):
     def test_churn_risk_of_the_book(self):
         # A: withdrew 200 of 1500 in 90 days: round(20 x 0.1333) = 3;
         # B: no deposit in 30 days against 1000 a month before: 15;
-        # D: idle 149 days, usual gap 30: ratio >= 4, the full 40
-        self.assertEqual([self.t[n].fx_churn_risk for n in "ABCDE"], [3, 15, 0, 40, 0])
+        # D: idle 149 days (more than the 60 of the churn setting): churned, so
+        # 100 with the one factor "churned" (docs/METRICS.md#churn-risk)
+        self.assertEqual([self.t[n].fx_churn_risk for n in "ABCDE"], [3, 15, 0, 100, 0])
 
     # -------------------------------------------------------------------- RFM
     def test_rfm_scores_segments_and_ties(self):
@@ -199,7 +200,8 @@ class TestKpis(SyncCase):
         d = rows.filtered(lambda r: r.partner_id == self.t["D"])
         # D: idle since its trade (149 days), not engaged in 30 days, churned
         self.assertEqual((d.idle_days, d.engaged, d.stage), (149, False, "churned"))
-        self.assertEqual(d.pts_recency, 40)
+        # churned: the one factor "churned", none of the four scored ones
+        self.assertEqual((d.churn_risk, d.pts_recency), (100, 0))
         daily = self.env["fx.kpi.daily"].search([("scope", "=", "book")])
         figures = daily.read_group(
             [("scope", "=", "book")],
@@ -284,7 +286,7 @@ class TestKpis(SyncCase):
         )
         campaign.state = "running"
         result = self.run_kpis()
-        # B (15) and D (40) cross; A (3) does not
+        # B (15) and D (100, churned) cross; A (3) does not
         self.assertEqual(result["alerts"], 2)
         b, d = self.t["B"], self.t["D"]
         self.assertEqual(b.fx_churn_alert_date, datetime(2026, 6, 30, 12))
