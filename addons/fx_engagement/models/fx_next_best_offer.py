@@ -126,9 +126,12 @@ class FxNextBestOffer(models.Model):
         cr = self.env.cr
         # the sorts and hashes below hold a few hundred thousand rows: in
         # memory for this transaction only (the server's default is 4 MB);
-        # no JIT compilation (seconds of compiling for statements run once)
+        # no JIT compilation (seconds of compiling for statements run once);
+        # hash joins over the whole book: with the trade indexes by symbol the
+        # planner otherwise probes the trades per candidate (minutes, not seconds)
         cr.execute(SQL("SET LOCAL work_mem = '128MB'"))
         cr.execute(SQL("SET LOCAL jit = off"))
+        cr.execute(SQL("SET LOCAL enable_nestloop = off"))
         cr.execute(
             SQL(
                 """

@@ -46,18 +46,18 @@ class FxCampaignReport(models.Model):
                            0 AS sent, 0 AS delivered, 0 AS opened, 0 AS clicked,
                            0 AS replied, 0 AS bounced, 0 AS unsubscribed, 0 AS capped,
                            0 AS blocked, 0 AS failed,
-                           cp.converted::int AS converted,
+                           coalesce(cp.converted, false)::int AS converted,
                            coalesce(cp.revenue, 0) AS revenue, 0 AS bonus_cost
                       FROM fx_campaign_participant cp
                     UNION ALL
                     SELECT l.campaign_id, l.step_id, l.variant_id, l.partner_id, l.date,
                            l.is_test, false, 0,
                            (l.result = 'sent')::int,
-                           (t.trace_status IN ('sent', 'open', 'reply'))::int,
+                           coalesce((t.trace_status IN ('sent', 'open', 'reply')), false)::int,
                            (t.open_datetime IS NOT NULL)::int,
                            (t.links_click_datetime IS NOT NULL)::int,
                            (t.reply_datetime IS NOT NULL)::int,
-                           (t.trace_status = 'bounce')::int,
+                           coalesce((t.trace_status = 'bounce'), false)::int,
                            (EXISTS (SELECT 1 FROM mail_blacklist b
                                       JOIN res_partner p ON p.id = l.partner_id
                                      WHERE b.email = p.email_normalized AND b.active

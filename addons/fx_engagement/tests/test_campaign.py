@@ -448,6 +448,15 @@ class TestCampaignGuards(CampaignCase):
             [("campaign_id", "=", second.id)]
         )
         self.assertEqual(sum(report.mapped("capped")), 1)
+        # nobody converted, nothing delivered for the capped row: 0, never blank
+        [totals] = self.env["fx.campaign.report"].read_group(
+            [("campaign_id", "=", second.id)],
+            ["converted:sum", "delivered:sum", "bounced:sum"],
+            [],
+        )
+        self.assertEqual(
+            (totals["converted"], totals["delivered"], totals["bounced"]), (0, 0, 0)
+        )
 
     def test_blacklisted_opted_out_and_no_email_never_messaged(self):
         ann, bob, cem = self.register("ann", "bob", "cem")
