@@ -53,11 +53,12 @@ class FxCampaignReport(models.Model):
                     SELECT l.campaign_id, l.step_id, l.variant_id, l.partner_id, l.date,
                            l.is_test, false, 0,
                            (l.result = 'sent')::int,
-                           coalesce((t.trace_status IN ('sent', 'open', 'reply')), false)::int,
+                           coalesce(t.trace_status IN ('sent', 'open', 'reply'),
+                                    false)::int,
                            (t.open_datetime IS NOT NULL)::int,
                            (t.links_click_datetime IS NOT NULL)::int,
                            (t.reply_datetime IS NOT NULL)::int,
-                           coalesce((t.trace_status = 'bounce'), false)::int,
+                           coalesce(t.trace_status = 'bounce', false)::int,
                            (EXISTS (SELECT 1 FROM mail_blacklist b
                                       JOIN res_partner p ON p.id = l.partner_id
                                      WHERE b.email = p.email_normalized AND b.active
