@@ -60,7 +60,12 @@ class FxCampaign(models.Model):
         audience = [
             row[0]
             for row in self.env.execute_query(
-                SQL("SELECT p.id FROM res_partner p WHERE %s", self._fx_audience_sql())
+                SQL(
+                    "SELECT p.id FROM res_partner p WHERE %s AND %s",
+                    self._fx_audience_sql(),
+                    # counts shown to a salesperson cover the traders they may see
+                    self.env["fx.segment"]._fx_visible_scope(SQL("p.id")),
+                )
             )
         ]
         Partner = self.env["res.partner"].browse(audience)

@@ -721,6 +721,16 @@ class TestPreviewAndTrail(ComplianceCase):
             [("binary_options", 1), ("binary_options", 1), ("vulnerable", 1)],
         )
         self.assertEqual(self.Audit.search([]), trail)  # a preview records nothing
+        # a salesperson's preview counts only the traders they may see: Ann is
+        # another salesperson's, Bob and Dan (blocked too) are unassigned
+        other = new_test_user(
+            self.env, login="preview_other", groups="fx_engagement.group_fx_user"
+        )
+        seller = new_test_user(
+            self.env, login="preview_seller", groups="fx_engagement.group_fx_user"
+        )
+        ann.user_id = other
+        self.assertEqual(campaign.with_user(seller).fx_compliance_blocked, 2)
 
     def test_trail_is_immutable_and_filterable(self):
         [ann] = self.register("ann")
