@@ -34,6 +34,7 @@ class FxCampaign(models.Model):
         "is_test",
         "fx_promotes_binary_options",
     )
+    @api.depends_context("uid")  # each viewer counts the traders they may see
     def _compute_fx_compliance_preview(self):
         for campaign in self:
             lines = campaign._fx_compliance_preview() if campaign.id else []

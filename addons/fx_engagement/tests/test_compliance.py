@@ -731,6 +731,7 @@ class TestPreviewAndTrail(ComplianceCase):
         )
         ann.user_id = other
         self.assertEqual(campaign.with_user(seller).fx_compliance_blocked, 2)
+        self.assertEqual(campaign.with_user(other).fx_compliance_blocked, 3)
 
     def test_trail_is_immutable_and_filterable(self):
         [ann] = self.register("ann")
