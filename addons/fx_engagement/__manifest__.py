@@ -2,7 +2,7 @@
     "name": "FX Client Engagement",
     "summary": "Trader profiles, trading facts, segmentation and campaigns "
     "for forex / CFD brokers on Odoo CRM",
-    "version": "18.0.1.1.0",
+    "version": "18.0.1.2.0",
     "category": "Sales/CRM",
     "website": "https://github.com/fxcrm/fxcrm",
     "author": "FX CRM",

@@ -48,7 +48,6 @@ from common import DATA, MODULE, say
 
 try:
     import odoo
-    from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
     sys.exit(
@@ -67,16 +66,22 @@ MIX = [
     ("rule_set_unrestricted", "retail", 15),
     (None, "retail", 5),
 ]
-# the compliance code timed inside a step: what it adds (the rules, the audit
-# entries, the warnings) and, for information, the whole gate (which also does
-# the journey bookkeeping of the blocked participants, in place of the step's)
+# the compliance code timed inside a step: what it adds (the decisions: rules,
+# reasons and audit entries; the audit entries of the mails sent; the warnings)
+# and, for information, its parts and the whole gate (which also does the
+# journey bookkeeping of the blocked participants, in place of the step's)
 ADDED = [
-    ("res.partner", "_fx_compliance_rows"),
-    ("fx.compliance.audit", "_fx_record_decisions"),
+    ("res.partner", "_fx_incentive_decide"),
+    ("res.partner", "_fx_marketing_decide"),
     ("fx.compliance.audit", "_fx_record_traces"),
     ("res.partner", "_fx_risk_warnings"),
 ]
-WATCHED = [*ADDED, ("fx.campaign.step", "_fx_compliance_gate")]
+WATCHED = [
+    *ADDED,
+    ("res.partner", "_fx_compliance_rows"),
+    ("fx.compliance.audit", "_fx_record_decisions"),
+    ("fx.campaign.step", "_fx_compliance_gate"),
+]
 BODY = (
     "<p>Dear <t t-out='object.name'>trader</t>,</p>"
     "<p>XAUUSD closed above its weekly range this morning.</p>"
@@ -148,26 +153,17 @@ class Bench:
 
     # ------------------------------------------------------------------ setup
     def drop_database(self):
-        Registry.delete(self.args.db)
-        odoo.sql_db.close_db(self.args.db)
-        common.drop_database(self.args.db, self.data_dir)
+        common.close_and_drop(self.args.db, self.data_dir)
 
     def create_database(self):
-        say(f"creating database {self.args.db} with {MODULE} (no demo data)")
-        self.drop_database()
-        command = common.odoo_command(
+        self.registry, self.uid = common.install_fresh(
             self.python,
             self.addons_path,
             self.data_dir,
             self.args.db,
-            "--log-level=warn",
-            "-i",
+            "compliance-install",
             MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
         )
-        common.run_odoo("install", command, log_name="compliance-install")
-        self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
         with self.env() as env:
             icp = env["ir.config_parameter"].sudo()
             icp.set_param("mail.mail.force.send.limit", "0")
@@ -321,13 +317,14 @@ class Bench:
         return seconds, watch, outcome, batches
 
     def measure_steps(self):
-        for name, step in (
-            (
+        steps = {
+            "bonus": (
                 "Bench bonus",
                 {"action_type": "bonus", "bonus_amount": 50, "bonus_description": "B"},
             ),
-            ("Bench e-mail", {"action_type": "email", "subject": "Gold"}),
-        ):
+            "email": ("Bench e-mail", {"action_type": "email", "subject": "Gold"}),
+        }
+        for name, step in (steps[key] for key in self.args.steps):
             say(f"(b) campaign step '{name}' over {len(self.ids):,} traders")
             seconds, watch, outcome, batches = self.run_campaign(name, step)
             overhead = watch.added()
@@ -456,11 +453,19 @@ def parse_args(argv):
         "--batch", type=int, default=2000, help="participants per run (2,000)"
     )
     parser.add_argument("--repeat", type=int, default=3, help="rule evaluations (3)")
+    parser.add_argument(
+        "--steps",
+        default="bonus,email",
+        type=lambda text: [key.strip() for key in text.split(",") if key.strip()],
+        help="campaign steps to time, of bonus,email (default both)",
+    )
     parser.add_argument("--db", default="fxcrm_bench_compliance")
     parser.add_argument("--keep", action="store_true", help="keep the database")
     args = parser.parse_args(argv)
     if args.traders < 1 or args.batch < 1 or args.audit < 0:
         parser.error("--traders and --batch must be positive")
+    if not set(args.steps) <= {"bonus", "email"}:
+        parser.error("--steps: a comma-separated list of bonus, email")
     return args
 
 

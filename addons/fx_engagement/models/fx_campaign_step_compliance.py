@@ -45,23 +45,11 @@ class FxCampaignStep(models.Model):
             return participants
         partners = participants.partner_id
         if kind == MARKETING:
-            rows = partners._fx_compliance_rows(
-                MARKETING, binary_options=self._fx_promotes_binary_options()
+            reasons = partners._fx_marketing_decide(
+                self.action_type,
+                binary_options=self._fx_promotes_binary_options(),
+                origin=self,
             )
-            RuleSet = self.env["fx.compliance.rule.set"].sudo()
-            reasons = {
-                pid: partners._fx_rule_reason(rule, RuleSet.browse(rule_set_id))
-                for pid, (rule_set_id, _version, rule) in rows.items()
-                if rule
-            }
-            if reasons:
-                # the messages sent are recorded from their mailing traces
-                self.env["fx.compliance.audit"].sudo()._fx_record_decisions(
-                    self.action_type,
-                    {pid: rows[pid] for pid in reasons},
-                    reasons,
-                    origin=self,
-                )
         else:
             _allowed, _blocked, reasons = partners._fx_incentive_decide(
                 kind, origin=self

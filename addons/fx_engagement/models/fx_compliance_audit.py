@@ -15,6 +15,24 @@ KINDS = [
 OUTCOMES = [("sent", "Sent"), ("granted", "Granted"), ("blocked", "Blocked")]
 
 
+class TrailReference(fields.Many2one):
+    """A reference of the audit trail kept without a foreign key.
+
+    The trail is append-only and written in bulk, one row per client and
+    decision: PostgreSQL checks every foreign key of every row inserted, and
+    the references that are the same for a whole batch (campaign, step,
+    mailing, user, rule set) would cost more than half of each insert. Their
+    integrity is kept by the code instead: the trail is written from existing
+    records only, rule sets are never deleted, and deleting a campaign, a
+    step, a mailing or a user empties the trail's reference to it
+    (``FxComplianceAudit._fx_detach``), as ON DELETE SET NULL did. The client
+    keeps its foreign key (a client with a trail cannot be deleted; a partner
+    merge moves the trail to the surviving contact)."""
+
+    def update_db_foreign_key(self, model, column):
+        return
+
+
 class FxComplianceAudit(models.Model):
     """The compliance audit trail: every marketing message, bonus, reward,
     prize, points award and copy subscription decided for a client, with the
@@ -34,7 +52,7 @@ class FxComplianceAudit(models.Model):
         "res.partner", string="Client", required=True, index=True, ondelete="restrict"
     )
     client_ref = fields.Char("Client ID")
-    rule_set_id = fields.Many2one(
+    rule_set_id = TrailReference(
         "fx.compliance.rule.set", index=True, ondelete="restrict"
     )
     rule_set_version = fields.Integer(string="Version")
@@ -48,11 +66,12 @@ class FxComplianceAudit(models.Model):
         string="Risk Warning Added",
         help="The rule set's risk warning was appended to the message.",
     )
-    campaign_id = fields.Many2one("fx.campaign", index=True, ondelete="set null")
-    step_id = fields.Many2one("fx.campaign.step", ondelete="set null")
-    mailing_id = fields.Many2one("mailing.mailing", ondelete="set null")
+    # indexed with the date (init)
+    campaign_id = TrailReference("fx.campaign", ondelete="set null")
+    step_id = TrailReference("fx.campaign.step", ondelete="set null")
+    mailing_id = TrailReference("mailing.mailing", ondelete="set null")
     origin = fields.Char(help="The record that sent or granted it (model,id).")
-    user_id = fields.Many2one("res.users", string="By", ondelete="set null")
+    user_id = TrailReference("res.users", string="By", ondelete="set null")
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -75,6 +94,41 @@ class FxComplianceAudit(models.Model):
             "CREATE INDEX IF NOT EXISTS fx_compliance_audit_campaign_date_idx "
             "ON fx_compliance_audit (campaign_id, date) WHERE campaign_id IS NOT NULL"
         )
+
+    # the records whose deletion empties a reference of the trail (TrailReference)
+    _FX_DETACH = {
+        "fx.campaign": ("campaign_id", "step_id"),
+        "fx.campaign.step": ("step_id",),
+        "mailing.mailing": ("mailing_id",),
+        "res.users": ("user_id",),
+    }
+
+    @api.model
+    def _fx_detach(self, records):
+        """Empty the trail's references to ``records`` (about to be deleted),
+        as ON DELETE SET NULL would: a campaign's entries lose their campaign
+        and step (its steps go with it), a step's, mailing's or user's entries
+        lose that reference. What the entry says (what, origin, client, rule
+        set, outcome) stays."""
+        fnames = self._FX_DETACH[records._name]
+        if not records.ids:
+            return
+        where = SQL("%s = ANY(%s)", SQL.identifier(fnames[0]), records.ids)
+        if records._name == "fx.campaign.step":
+            # through the (campaign, date) index
+            where = SQL(
+                "campaign_id = ANY(%s) AND %s", records.sudo().campaign_id.ids, where
+            )
+        self.env.cr.execute(
+            SQL(
+                "UPDATE fx_compliance_audit SET %s WHERE %s",
+                SQL(", ").join(
+                    SQL("%s = NULL", SQL.identifier(fname)) for fname in fnames
+                ),
+                where,
+            )
+        )
+        self.invalidate_model(list(fnames))
 
     # ------------------------------------------------------------------ writes
     @api.model
@@ -268,3 +322,37 @@ class FxComplianceAudit(models.Model):
         cursor.copy_expert(
             self.env.cr.mogrify(copy.code, copy.params).decode(), fileobj
         )
+
+
+# the records the trail refers to without a foreign key (TrailReference):
+# deleting them empties the trail's reference, as ON DELETE SET NULL did
+class FxCampaign(models.Model):
+    _inherit = "fx.campaign"
+
+    def unlink(self):
+        self.env["fx.compliance.audit"].sudo()._fx_detach(self)
+        return super().unlink()
+
+
+class FxCampaignStep(models.Model):
+    _inherit = "fx.campaign.step"
+
+    def unlink(self):
+        self.env["fx.compliance.audit"].sudo()._fx_detach(self)
+        return super().unlink()
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    def unlink(self):
+        self.env["fx.compliance.audit"].sudo()._fx_detach(self)
+        return super().unlink()
+
+
+class ResUsers(models.Model):
+    _inherit = "res.users"
+
+    def unlink(self):
+        self.env["fx.compliance.audit"].sudo()._fx_detach(self)
+        return super().unlink()

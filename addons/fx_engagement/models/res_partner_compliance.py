@@ -300,22 +300,48 @@ class ResPartner(models.Model):
             and origin._fx_promotes_binary_options()
         )
         rows = self._fx_compliance_rows(kind, binary_options=binary)
-        RuleSet = (
-            self.env["fx.compliance.rule.set"].sudo().with_context(active_test=False)
-        )
-        reasons = {}
-        blocked_ids = []
-        for pid, (rule_set_id, _version, rule) in rows.items():
-            if rule:
-                blocked_ids.append(pid)
-                reasons[pid] = self._fx_rule_reason(rule, RuleSet.browse(rule_set_id))
-        blocked = self.browse(blocked_ids)
+        reasons = self._fx_rule_reasons(rows)
+        blocked = self.browse(list(reasons))
         allowed = self - blocked
         if record:
             self.env["fx.compliance.audit"]._fx_record_decisions(
                 kind, rows, reasons, origin
             )
         return allowed, blocked, reasons
+
+    def _fx_marketing_decide(self, channel, binary_options=False, origin=None):
+        """``{partner id: reason}`` of the clients of ``self`` a marketing
+        message of ``channel`` (``email`` or ``sms``) may not reach; those
+        decisions go to the audit trail (the messages sent are recorded from
+        their mailing traces)."""
+        rows = self._fx_compliance_rows(MARKETING, binary_options=binary_options)
+        reasons = self._fx_rule_reasons(rows)
+        if reasons:
+            self.env["fx.compliance.audit"].sudo()._fx_record_decisions(
+                channel,
+                {pid: rows[pid] for pid in reasons},
+                reasons,
+                origin=origin,
+            )
+        return reasons
+
+    @api.model
+    def _fx_rule_reasons(self, rows):
+        """``{partner id: reason}`` of the blocked rows of
+        ``_fx_compliance_rows``; each distinct (rule, rule set) is worded once."""
+        RuleSet = (
+            self.env["fx.compliance.rule.set"].sudo().with_context(active_test=False)
+        )
+        worded = {}
+        reasons = {}
+        for pid, (rule_set_id, _version, rule) in rows.items():
+            if rule:
+                key = (rule, rule_set_id)
+                if key not in worded:
+                    rule_set = RuleSet.browse(rule_set_id)
+                    worded[key] = self._fx_rule_reason(rule, rule_set)
+                reasons[pid] = worded[key]
+        return reasons
 
     def _fx_incentive_check(self, kind, origin=None):
         """Hook for every incentive (compliance): which of these traders may be

@@ -2,8 +2,10 @@
 vulnerable clients, leverage flags, the campaign preview and the audit trail
 (docs/COMPLIANCE.md)."""
 
+import importlib.util
 import io
 from datetime import date, datetime
+from pathlib import Path
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user
@@ -772,3 +774,111 @@ class TestPreviewAndTrail(ComplianceCase):
         out = io.BytesIO()
         self.Audit._fx_export_csv({"date_to": date(2026, 11, 22)}, out)
         self.assertEqual(len(out.getvalue().decode().splitlines()), 1)
+
+    def test_trail_outlives_campaigns_steps_and_users(self):
+        """The trail keeps its references without foreign keys but the
+        client's: deleting a campaign, a step or a user empties the reference
+        (as ON DELETE SET NULL did) and leaves the entries, readable and
+        groupable."""
+        self.env.cr.execute(
+            """
+            SELECT a.attname FROM pg_constraint c
+              JOIN pg_attribute a ON a.attrelid = c.conrelid
+                                 AND a.attnum = c.conkey[1]
+             WHERE c.conrelid = 'fx_compliance_audit'::regclass AND c.contype = 'f'
+            """
+        )
+        self.assertEqual(self.env.cr.fetchall(), [("partner_id",)])
+        ann, bob = self.register("ann", "bob")
+        self.classify(ann, self.esma)
+        self.classify(bob, self.esma, "professional")
+        campaign = self.campaign(
+            [
+                {"action_type": "bonus", "bonus_amount": 50, "bonus_description": "A"},
+                {
+                    "action_type": "bonus",
+                    "bonus_amount": 5,
+                    "bonus_description": "B",
+                    "wait_value": 1,
+                },
+            ]
+        )
+        campaign._fx_process()
+        with freeze_time("2026-11-24 10:00:01"):
+            campaign._fx_process()
+        first, second = campaign.step_ids.sorted("sequence")
+        entries = self.audit(campaign_id=campaign.id)
+        self.assertEqual(len(entries), 4)
+        self.assertEqual(entries.step_id, first | second)
+        # a step removed from the campaign: its entries lose the step only
+        campaign.write({"step_ids": [(2, first.id)]})
+        self.assertRecordValues(
+            entries,
+            [
+                {"step_id": False, "campaign_id": campaign.id, "what": "A: 50.0 USD"},
+                {"step_id": False, "campaign_id": campaign.id, "what": "A: 50.0 USD"},
+                {
+                    "step_id": second.id,
+                    "campaign_id": campaign.id,
+                    "what": "B: 5.0 USD",
+                },
+                {
+                    "step_id": second.id,
+                    "campaign_id": campaign.id,
+                    "what": "B: 5.0 USD",
+                },
+            ],
+        )
+        # the campaign deleted: the entries stay, without campaign and step
+        campaign_ref = f"fx.campaign.step,{second.id}"
+        campaign.unlink()
+        self.assertEqual(entries.exists(), entries)
+        self.assertEqual(entries.mapped("campaign_id.id"), [])
+        self.assertEqual(entries.mapped("step_id.id"), [])
+        self.assertEqual(entries[2:].mapped("origin"), [campaign_ref] * 2)
+        groups = self.Audit.read_group(
+            [("id", "in", entries.ids)], ["campaign_id"], ["campaign_id"]
+        )
+        self.assertEqual(
+            [(g["campaign_id"], g["campaign_id_count"]) for g in groups], [(False, 4)]
+        )
+        # a deleted user: the entries they triggered lose the user only
+        officer = new_test_user(
+            self.env, login="trail_officer", groups="fx_engagement.group_fx_user"
+        )
+        ann.with_user(officer).sudo()._fx_incentive_check("prize", origin=self.esma)
+        [entry] = self.audit(partner_id=ann.id, kind="prize")
+        self.assertEqual(entry.user_id, officer)
+        officer.unlink()
+        self.assertRecordValues(
+            entry, [{"user_id": False, "outcome": "blocked", "kind": "prize"}]
+        )
+
+    def test_migration_drops_the_trail_foreign_keys(self):
+        """The 18.0.1.2.0 migration drops the foreign keys an older install
+        has on the trail's references, and the redundant campaign index."""
+        cr = self.env.cr
+        cr.execute(
+            "ALTER TABLE fx_compliance_audit ADD CONSTRAINT "
+            "fx_compliance_audit_step_id_fkey FOREIGN KEY (step_id) "
+            "REFERENCES fx_campaign_step(id) ON DELETE SET NULL"
+        )
+        cr.execute(
+            "CREATE INDEX fx_compliance_audit__campaign_id_index "
+            "ON fx_compliance_audit (campaign_id)"
+        )
+        path = Path(__file__).parents[1] / "migrations/18.0.1.2.0/post-migrate.py"
+        spec = importlib.util.spec_from_file_location("fx_migrate_1_2", path)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(cr, "18.0.1.1.0")
+        cr.execute(
+            "SELECT conname FROM pg_constraint WHERE conrelid = "
+            "'fx_compliance_audit'::regclass AND contype = 'f'"
+        )
+        self.assertEqual(cr.fetchall(), [("fx_compliance_audit_partner_id_fkey",)])
+        cr.execute(
+            "SELECT 1 FROM pg_indexes "
+            "WHERE indexname = 'fx_compliance_audit__campaign_id_index'"
+        )
+        self.assertFalse(cr.fetchall())
