@@ -90,6 +90,10 @@ class FxSegmentCondition(models.Model):
                 "nbo_symbol": self.env._(
                     "next best offer includes %s", cond.symbol or "?"
                 ),
+                "holds_position": self.env._(
+                    "holds an open position in %s", cond.symbol or "?"
+                ),
+                "watches_symbol": self.env._("watches %s", cond.symbol or "?"),
             }
             text = texts.get(cond.kind, "")
             cond.description = self.env._("NOT %s", text) if cond.negate else text

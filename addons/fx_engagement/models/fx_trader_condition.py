@@ -197,6 +197,9 @@ SEGMENT_KINDS = (
     "stage_window",
     "segment",
     "nbo_symbol",
+    # fx_trader_condition_market.py
+    "holds_position",
+    "watches_symbol",
 )
 
 

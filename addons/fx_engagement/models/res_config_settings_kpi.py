@@ -24,7 +24,7 @@ class ResConfigSettings(models.TransientModel):
         config_parameter=KPI_SETTINGS["churn_threshold"][0],
         default=KPI_SETTINGS["churn_threshold"][1],
         help="A trader whose churn risk reaches this gets one retention activity "
-        "and the campaign event 'Churn risk crossed' (again only after falling "
+        "and the campaign event 'Churn alert' (again only after falling "
         "below it).",
     )
     fx_conversion_days = fields.Integer(

@@ -2,7 +2,7 @@
 each rule, the campaign trigger before and after an event, once-per-event
 enrolment, the risk-notice exception and the holdout report."""
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import freeze_time, new_test_user
 from odoo.tools import SQL, mute_logger
@@ -429,6 +429,33 @@ class TestExposure(MarketCase):
             Condition._fx_problem("holds_position", ConditionArgs(now=None)),
             "a symbol is required",
         )
+
+    def test_segments_offer_the_market_kinds(self):
+        """A segment of the traders holding USDJPY but not watching XAUUSD,
+        built with the two market kinds the segment editor offers."""
+        kinds = dict(self.env["fx.segment.condition"]._selection_kind())
+        self.assertEqual(kinds["holds_position"], "Holds an open position in a symbol")
+        self.assertEqual(kinds["watches_symbol"], "Watches a symbol")
+        segment = self.env["fx.segment"].create(
+            {
+                "name": "Yen holders",
+                "domain": "[('fx_client_ref', '=like', 'R-%')]",
+                "condition_ids": [
+                    Command.create({"kind": "holds_position", "symbol": "usdjpy"}),
+                    Command.create(
+                        {"kind": "watches_symbol", "symbol": "XAUUSD", "negate": True}
+                    ),
+                ],
+            }
+        )
+        segment.action_refresh()
+        self.assertEqual(segment.member_ids, self.fay)
+        self.assertEqual(
+            segment.condition_ids.mapped("description"),
+            ["holds an open position in usdjpy", "NOT watches XAUUSD"],
+        )
+        with self.assertRaisesRegex(ValidationError, "a symbol is required"):
+            segment.condition_ids[0].symbol = False
 
 
 class TestMarketTrigger(MarketCase):
