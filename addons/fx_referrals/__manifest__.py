@@ -23,6 +23,7 @@
         "views/fx_contest_views.xml",
         "views/fx_ib_views.xml",
         "views/res_config_settings_views.xml",
+        "views/survey_survey_views.xml",
         "report/fx_referral_cost_report_views.xml",
         "views/portal_templates.xml",
         "views/fx_referrals_menus.xml",

@@ -17,3 +17,4 @@ from . import fx_ib_rule
 from . import fx_ib_statement
 from . import fx_referral_api
 from . import res_config_settings
+from . import survey_survey

@@ -442,29 +442,27 @@ class FxPointsEntry(models.Model):
     def _fx_award_behaviour(self, day=None):
         """The responsible-behaviour points of the month before ``day``
         (docs/REFERRALS.md#responsible-behaviour): completed education
-        surveys, stop-losses on most trades, leverage kept low. Never for
-        volume alone."""
+        courses (surveys marked so), stop-losses on most trades, leverage kept
+        low. Never for volume alone."""
         day = day or fields.Date.today()
         created = self.browse()
-        if "survey.user_input" in self.env:
-            done = (
-                self.env["survey.user_input"]
-                .sudo()
-                .search(
-                    [
-                        ("state", "=", "done"),
-                        ("partner_id", "!=", False),
-                        ("partner_id.fx_is_trader", "=", True),
-                    ]
-                )
-                .filtered(
-                    lambda i: i.survey_id.scoring_type == "no_scoring"
-                    or i.scoring_success
-                )
+        done = (
+            self.env["survey.user_input"]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "done"),
+                    ("survey_id.fx_is_education", "=", True),
+                    ("partner_id.fx_is_trader", "=", True),
+                    "|",
+                    ("survey_id.scoring_type", "=", "no_scoring"),
+                    ("scoring_success", "=", True),
+                ]
             )
-            created |= self._fx_award_many(
-                [(i.partner_id, i) for i in done], "survey_completed"
-            )
+        )
+        created |= self._fx_award_many(
+            [(i.partner_id, i) for i in done], "survey_completed"
+        )
         period = self.env["fx.points.period"]._fx_previous_month(day)
         get = self.env["ir.config_parameter"].sudo().get_param
         min_trades = int(get("fx_referrals.stop_loss_min_trades") or 5)

@@ -194,6 +194,51 @@ class TestPointsLedger(ReferralCase):
             self.Entry._fx_award_behaviour(date(2026, 11, 25))
         )  # once a month
 
+    def test_education_courses_earn_points_feedback_surveys_never(self):
+        """Completing a survey marked Education Course earns 25 points once
+        (a scored one must be passed); a feedback survey earns nothing and
+        cannot be marked as a course."""
+        Survey = self.env["survey.survey"]
+        course = Survey.create({"title": "Risk basics", "fx_is_education": True})
+        exam = Survey.create(
+            {
+                "title": "Leverage exam",
+                "fx_is_education": True,
+                "scoring_type": "scoring_without_answers",
+                "scoring_success_min": 80,
+            }
+        )
+        nps = Survey.create({"title": "How likely...", "fx_feedback_kind": "nps"})
+        plain = Survey.create({"title": "Which platform do you use?"})
+        Input = self.env["survey.user_input"]
+        Input.create(
+            [
+                {"survey_id": course.id, "partner_id": self.bob.id, "state": "done"},
+                # not finished yet
+                {"survey_id": course.id, "partner_id": self.dina.id},
+                # done, not passed (no answer: 0 %)
+                {"survey_id": exam.id, "partner_id": self.dina.id, "state": "done"},
+                {"survey_id": nps.id, "partner_id": self.dina.id, "state": "done"},
+                {"survey_id": plain.id, "partner_id": self.dina.id, "state": "done"},
+            ]
+        )
+
+        def courses(created):
+            return [
+                (e.partner_id, e.points, e.res_model)
+                for e in created
+                if e.event_code == "survey_completed"
+            ]
+
+        created = self.Entry._fx_award_behaviour(date(2026, 11, 10))
+        self.assertEqual(courses(created), [(self.bob, 25, "survey.user_input")])
+        # once
+        self.assertEqual(
+            courses(self.Entry._fx_award_behaviour(date(2026, 11, 11))), []
+        )
+        with self.assertRaisesRegex(ValidationError, "cannot be an education course"):
+            nps.fx_is_education = True
+
     def test_levels_promotion_demotion_and_notification(self):
         Level = self.env["fx.referral.level"]
         bronze, silver = Level.create(
