@@ -17,20 +17,6 @@ class FxCopyBridge(models.AbstractModel):
     def pull_orders(self, limit=DEFAULT_PULL_LIMIT):
         """The pending copy orders, oldest first (an order stays pending,
         and is pulled again, until acknowledged)."""
-        self._check_caller()
-        limit = self._check_limit(limit)
-        orders = (
-            self.env["fx.copy.order"]
-            .sudo()
-            .search(
-                [
-                    ("state", "=", "pending"),
-                    ("company_id", "in", self.env.user.company_ids.ids),
-                ],
-                order="id",
-                limit=limit,
-            )
-        )
         return [
             {
                 "id": order.id,
@@ -45,7 +31,7 @@ class FxCopyBridge(models.AbstractModel):
                 "open_order_id": order.open_order_id.id or False,
                 "open_ticket": order.open_order_id.ticket or False,
             }
-            for order in orders
+            for order in self._pending("fx.copy.order", limit)
         ]
 
     @api.model
@@ -54,69 +40,17 @@ class FxCopyBridge(models.AbstractModel):
         "ticket": "..."} | {"id": n, "status": "rejected", "reason": "..."}]``.
         The whole batch is checked first; nothing is written when a record is
         wrong. Re-sending an acknowledgement is harmless."""
-        self._check_caller()
-        Order = self.env["fx.copy.order"].sudo()
-        errors = []
-        records = self._check_records(records, errors)
-        ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
-        orders = {
-            o.id: o
-            for o in Order.browse(ids).exists()
-            if o.company_id in self.env.user.company_ids
-        }
-        seen = set()
-        for index, rec in enumerate(records):
-            order = orders.get(rec.get("id"))
-            status = rec.get("status")
-            if order is None:
-                errors.append(f"[{index}] id: unknown copy order {rec.get('id')!r}")
-                continue
-            if order.id in seen:
-                errors.append(f"[{index}] id: order {order.id} twice in the batch")
-            seen.add(order.id)
-            if status not in ("executed", "rejected"):
-                errors.append(
-                    f"[{index}] status: 'executed' or 'rejected', not {status!r}"
-                )
-                continue
-            if status == "executed":
-                price = rec.get("price")
-                if (
-                    not isinstance(price, int | float)
-                    or isinstance(price, bool)
-                    or price <= 0
-                ):
-                    errors.append(f"[{index}] price: a positive number is required")
-                if not isinstance(rec.get("ticket"), str) or not rec["ticket"].strip():
-                    errors.append(
-                        f"[{index}] ticket: the follower's ticket is required"
-                    )
-            elif not isinstance(rec.get("reason"), str) or not rec["reason"].strip():
-                errors.append(
-                    f"[{index}] reason: why the order was rejected is required"
-                )
-            if order.state not in ("pending", status):
-                errors.append(
-                    f"[{index}] status: order {order.id} is {order.state} already"
-                )
-        self._raise_if("ack_orders", errors)
-        result = {"executed": 0, "rejected": 0, "unchanged": 0}
-        now = fields.Datetime.now()
-        for rec in records:
-            order = orders[rec["id"]]
-            if order.state == rec["status"]:
-                result["unchanged"] += 1
-                continue
-            values = {"state": rec["status"], "acknowledged_at": now}
-            if rec["status"] == "executed":
-                values.update(executed_price=rec["price"], ticket=rec["ticket"].strip())
-            else:
-                values["reason"] = rec["reason"].strip()[:256]
-            order.write(values)
-            result[rec["status"]] += 1
+        result, changed = self._acknowledge(
+            "ack_orders",
+            "fx.copy.order",
+            "copy order",
+            records,
+            {"executed": _execution_problems, "rejected": None},
+        )
+        for order, rec in changed:
             if rec["status"] == "rejected" and order.action == "open":
                 # nothing opened: its close (if queued) has nothing to close
-                closes = Order.search(
+                closes = order.search(
                     [("open_order_id", "=", order.id), ("state", "=", "pending")]
                 )
                 closes.write(
@@ -130,20 +64,6 @@ class FxCopyBridge(models.AbstractModel):
     @api.model
     def pull_fees(self, limit=DEFAULT_PULL_LIMIT):
         """The fee lines to charge, oldest first."""
-        self._check_caller()
-        limit = self._check_limit(limit)
-        fees = (
-            self.env["fx.copy.fee"]
-            .sudo()
-            .search(
-                [
-                    ("state", "=", "pending"),
-                    ("company_id", "in", self.env.user.company_ids.ids),
-                ],
-                order="id",
-                limit=limit,
-            )
-        )
         return [
             {
                 "id": fee.id,
@@ -158,62 +78,102 @@ class FxCopyBridge(models.AbstractModel):
                 "period_end": fields.Date.to_string(fee.period_end),
                 "provider_ref": fee.provider_id.ref or False,
             }
-            for fee in fees
+            for fee in self._pending("fx.copy.fee", limit)
         ]
 
     @api.model
     def ack_fees(self, records):
         """Acknowledge fee lines: ``[{"id": n, "status": "charged"} | {"id": n,
         "status": "rejected", "reason": "..."}]``, checked as ack_orders."""
-        self._check_caller()
-        Fee = self.env["fx.copy.fee"].sudo()
-        errors = []
-        records = self._check_records(records, errors)
-        ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
-        fees = {
-            f.id: f
-            for f in Fee.browse(ids).exists()
-            if f.company_id in self.env.user.company_ids
-        }
-        seen = set()
-        for index, rec in enumerate(records):
-            fee = fees.get(rec.get("id"))
-            status = rec.get("status")
-            if fee is None:
-                errors.append(f"[{index}] id: unknown fee line {rec.get('id')!r}")
-                continue
-            if fee.id in seen:
-                errors.append(f"[{index}] id: fee line {fee.id} twice in the batch")
-            seen.add(fee.id)
-            if status not in ("charged", "rejected"):
-                errors.append(
-                    f"[{index}] status: 'charged' or 'rejected', not {status!r}"
-                )
-                continue
-            if status == "rejected" and not (
-                isinstance(rec.get("reason"), str) and rec["reason"].strip()
-            ):
-                errors.append(f"[{index}] reason: why the fee was rejected is required")
-            if fee.state not in ("pending", status):
-                errors.append(
-                    f"[{index}] status: fee line {fee.id} is {fee.state} already"
-                )
-        self._raise_if("ack_fees", errors)
-        result = {"charged": 0, "rejected": 0, "unchanged": 0}
-        now = fields.Datetime.now()
-        for rec in records:
-            fee = fees[rec["id"]]
-            if fee.state == rec["status"]:
-                result["unchanged"] += 1
-                continue
-            values = {"state": rec["status"], "acknowledged_at": now}
-            if rec["status"] == "rejected":
-                values["reason"] = rec["reason"].strip()[:256]
-            fee.write(values)
-            result[rec["status"]] += 1
+        result, _changed = self._acknowledge(
+            "ack_fees",
+            "fx.copy.fee",
+            "fee line",
+            records,
+            {"charged": None, "rejected": None},
+        )
         return result
 
     # ------------------------------------------------------------ helpers
+    def _pending(self, model, limit):
+        """The pending lines of ``model`` (copy orders, fee lines) of the
+        caller's companies, oldest first, for the caller of a pull."""
+        self._check_caller()
+        limit = self._check_limit(limit)
+        return (
+            self.env[model]
+            .sudo()
+            .search(
+                [
+                    ("state", "=", "pending"),
+                    ("company_id", "in", self.env.user.company_ids.ids),
+                ],
+                order="id",
+                limit=limit,
+            )
+        )
+
+    def _acknowledge(self, method, model, noun, records, statuses):
+        """Check then apply a batch of acknowledgements of ``model`` (``noun``
+        in the errors): each record names a pending line of the caller's
+        companies (once) and a status of ``statuses`` ({status: None or
+        function(record) -> [problems]}); a rejection needs its reason.
+        Nothing is written when one record is wrong; a line already in that
+        status is unchanged. Returns ({status: count, "unchanged": count},
+        [(line, record) changed])."""
+        self._check_caller()
+        Line = self.env[model].sudo()
+        errors = []
+        records = self._check_records(records, errors)
+        ids = [r["id"] for r in records if isinstance(r.get("id"), int)]
+        lines = {
+            line.id: line
+            for line in Line.browse(ids).exists()
+            if line.company_id in self.env.user.company_ids
+        }
+        seen = set()
+        for index, rec in enumerate(records):
+            line = lines.get(rec.get("id"))
+            status = rec.get("status")
+            if line is None:
+                errors.append(f"[{index}] id: unknown {noun} {rec.get('id')!r}")
+                continue
+            if line.id in seen:
+                errors.append(f"[{index}] id: {noun} {line.id} twice in the batch")
+            seen.add(line.id)
+            if status not in statuses:
+                names = " or ".join(repr(name) for name in statuses)
+                errors.append(f"[{index}] status: {names}, not {status!r}")
+                continue
+            problems = statuses[status](rec) if statuses[status] else []
+            if status == "rejected" and not (
+                isinstance(rec.get("reason"), str) and rec["reason"].strip()
+            ):
+                problems.append(f"reason: why the {noun} was rejected is required")
+            errors += [f"[{index}] {problem}" for problem in problems]
+            if line.state not in ("pending", status):
+                errors.append(
+                    f"[{index}] status: {noun} {line.id} is {line.state} already"
+                )
+        self._raise_if(method, errors)
+        result = dict.fromkeys((*statuses, "unchanged"), 0)
+        changed = []
+        now = fields.Datetime.now()
+        for rec in records:
+            line = lines[rec["id"]]
+            if line.state == rec["status"]:
+                result["unchanged"] += 1
+                continue
+            values = {"state": rec["status"], "acknowledged_at": now}
+            if rec["status"] == "executed":
+                values.update(executed_price=rec["price"], ticket=rec["ticket"].strip())
+            elif rec["status"] == "rejected":
+                values["reason"] = rec["reason"].strip()[:256]
+            line.write(values)
+            result[rec["status"]] += 1
+            changed.append((line, rec))
+        return result, changed
+
     def _check_caller(self):
         user = self.env.user
         if not (
@@ -266,3 +226,14 @@ class FxCopyBridge(models.AbstractModel):
                     errors="\n".join(errors),
                 )
             )
+
+
+def _execution_problems(rec):
+    """What is wrong with an "executed" acknowledgement of a copy order."""
+    problems = []
+    price = rec.get("price")
+    if not isinstance(price, int | float) or isinstance(price, bool) or price <= 0:
+        problems.append("price: a positive number is required")
+    if not isinstance(rec.get("ticket"), str) or not rec["ticket"].strip():
+        problems.append("ticket: the follower's ticket is required")
+    return problems

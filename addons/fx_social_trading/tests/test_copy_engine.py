@@ -267,7 +267,7 @@ class TestCopyEngine(SocialCase):
             ),
             (
                 [{"id": first["id"], "status": "rejected"}],
-                "[0] reason: why the order was rejected is required",
+                "[0] reason: why the copy order was rejected is required",
             ),
             (
                 [{"id": first["id"], "status": "done"}],

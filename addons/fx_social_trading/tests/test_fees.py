@@ -117,7 +117,7 @@ class TestFees(SocialCase):
             ],
         )
         with self.assertRaisesRegex(
-            ValidationError, r"\[1\] reason: why the fee was rejected"
+            ValidationError, r"\[1\] reason: why the fee line was rejected"
         ):
             self.bridge.ack_fees(
                 [
