@@ -194,6 +194,40 @@ def open_registry(db, fresh=False):
     return registry, uid
 
 
+def close_and_drop(db, data_dir):
+    """Forget Odoo's registry and connections of ``db`` in this process, then
+    drop it with its filestore."""
+    import odoo.sql_db  # see the module docstring
+    from odoo.modules.registry import Registry
+
+    Registry.delete(db)
+    odoo.sql_db.close_db(db)
+    drop_database(db, data_dir)
+
+
+def install_fresh(python, addons_path, data_dir, db, log_name, module=MODULE, **kw):
+    """Drop ``db``, create it with ``module`` installed without demo data (an
+    Odoo command, its log data/logs/<log_name>.log) and open it in this
+    process: ``(registry, admin uid)``. ``kw``: run_odoo's (timeout)."""
+    say(f"creating database {db} with {module} (no demo data)")
+    close_and_drop(db, data_dir)
+    start = time.perf_counter()
+    command = odoo_command(
+        python,
+        addons_path,
+        data_dir,
+        db,
+        "--log-level=warn",
+        "-i",
+        module,
+        "--without-demo=all",
+        "--stop-after-init",
+    )
+    run_odoo("install", command, log_name=log_name, **kw)
+    say(f"  installed in {time.perf_counter() - start:.0f} s")
+    return open_registry(db, fresh=True)
+
+
 @contextmanager
 def odoo_env(registry, uid):
     """An environment of ``uid`` in a new transaction, committed at the end."""

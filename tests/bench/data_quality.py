@@ -42,7 +42,6 @@ import common
 from common import DATA, MODULE, say
 
 try:
-    from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
     sys.exit(
@@ -85,27 +84,18 @@ class Bench:
         return common.timed(self.registry, self.uid, work)
 
     def drop_database(self):
-        Registry.delete(self.args.db)
-        common.drop_database(self.args.db, self.data_dir)
+        common.close_and_drop(self.args.db, self.data_dir)
 
     def create_database(self):
-        say(f"creating database {self.args.db} with {MODULE} (no demo data)")
-        self.drop_database()
-        start = time.perf_counter()
-        command = common.odoo_command(
+        self.registry, self.uid = common.install_fresh(
             self.python,
             self.addons_path,
             self.data_dir,
             self.args.db,
-            "--log-level=warn",
-            "-i",
+            "dq-install",
             MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
+            timeout=7200,
         )
-        common.run_odoo("install", command, log_name="dq-install", timeout=7200)
-        say(f"  installed in {time.perf_counter() - start:.0f} s")
-        self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
 
     # ------------------------------------------------------------------ the book
     def load(self):

@@ -54,22 +54,9 @@ class Bench:
         return result
 
     def create_database(self):
-        db = self.args.db
-        say(f"creating database {db} with {common.MODULE} (no demo data)")
-        common.drop_database(db, DATA_DIR)
-        command = common.odoo_command(
-            self.python,
-            self.addons_path,
-            DATA_DIR,
-            db,
-            "-i",
-            common.MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
+        self.registry, self.uid = common.install_fresh(
+            self.python, self.addons_path, DATA_DIR, self.args.db, "feedback-install"
         )
-        common.run_odoo("install", command, log_name="feedback-install")
-        self.registry, self.uid = common.open_registry(db, fresh=True)
 
     def load(self):
         n = self.args.traders

@@ -45,7 +45,6 @@ from common import DATA, MODULE, BenchError, say
 
 try:
     import odoo
-    from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
     sys.exit(
@@ -85,9 +84,7 @@ class MarketBench:
 
     # ------------------------------------------------------------------ database
     def drop_database(self):
-        Registry.delete(self.args.db)
-        odoo.sql_db.close_db(self.args.db)
-        common.drop_database(self.args.db, self.data_dir)
+        common.close_and_drop(self.args.db, self.data_dir)
 
     def create_database(self):
         if self.args.reuse and common.database_exists(self.args.db):
@@ -109,23 +106,14 @@ class MarketBench:
                 trades = env.cr.fetchone()[0]
             # the book is kept when it is the one asked for
             return trades == self.args.traders * self.args.trades_per_trader
-        say(f"creating database {self.args.db} with {MODULE} (no demo data)")
-        self.drop_database()
-        start = time.perf_counter()
-        command = common.odoo_command(
+        self.registry, self.uid = common.install_fresh(
             self.python,
             self.addons_path,
             self.data_dir,
             self.args.db,
-            "--log-level=warn",
-            "-i",
+            "market-install",
             MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
         )
-        common.run_odoo("install", command, log_name="market-install")
-        say(f"  installed in {time.perf_counter() - start:.0f} s")
-        self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
         return False
 
     def env(self):

@@ -47,8 +47,6 @@ from common import DATA, BenchError, say
 try:
     import requests
 
-    import odoo
-    from odoo.modules.registry import Registry
     from odoo.tools import SQL
 except ImportError:
     sys.exit(
@@ -103,29 +101,18 @@ class Bench:
         return figure
 
     def drop_database(self):
-        Registry.delete(self.args.db)
-        odoo.sql_db.close_db(self.args.db)
-        common.drop_database(self.args.db, self.data_dir)
+        common.close_and_drop(self.args.db, self.data_dir)
 
     # ------------------------------------------------------------------ setup
     def create_database(self):
-        say(f"creating database {self.args.db} with {MODULE} (no demo data)")
-        self.drop_database()
-        start = time.perf_counter()
-        command = common.odoo_command(
+        self.registry, self.uid = common.install_fresh(
             self.python,
             self.addons_path,
             self.data_dir,
             self.args.db,
-            "--log-level=warn",
-            "-i",
+            "social-install",
             MODULE,
-            "--without-demo=all",
-            "--stop-after-init",
         )
-        common.run_odoo("install", command, log_name="social-install")
-        say(f"  installed in {time.perf_counter() - start:.0f} s")
-        self.registry, self.uid = common.open_registry(self.args.db, fresh=True)
         with self.env() as env:
             icp = env["ir.config_parameter"].sudo()
             icp.set_param("fx_engagement.sync_inline_limit", "0")
