@@ -30,6 +30,11 @@ What it does:
    (3) the IB commissions of the month: fx.ib.statement._fx_compute_period over
        the 1,000,000 trades, 3 tiers (3,000,000 lines), then the identical
        recompute (target 30 s);
+   (4) the points expiry of the daily cron (fx.points.entry._fx_expire_due) with
+       six months' validity, once every earned entry is vested (the vested
+       entries written in SQL, with 20,000 spendings of 100 points): the first
+       run (the 200,000 participants' old points expire), then the next day's
+       (nothing left to expire); target 60 s for the nightly work;
 3. prints the figures, writes them to tests/bench/data/referrals-results.json and
    drops the database (unless --keep, to look at it afterwards).
 """
@@ -44,7 +49,12 @@ import common
 
 MODULE = "fx_referrals"
 DB = "fxcrm_bench_ref"
-TARGETS = {"leaderboard_ms": 100, "stage_update_s": 5, "ib_commissions_s": 30}
+TARGETS = {
+    "leaderboard_ms": 100,
+    "stage_update_s": 5,
+    "ib_commissions_s": 30,
+    "expiry_s": 60,
+}
 
 
 class Bench:
@@ -403,10 +413,58 @@ class Bench:
                 f"(target {TARGETS['ib_commissions_s']} s)"
             )
 
+    def measure_expiry(self):
+        say = common.say
+        with common.odoo_env(self.registry, self.uid) as env:
+            env.cr.execute(
+                """
+                INSERT INTO fx_points_entry (partner_id, programme_id, company_id,
+                       kind, points, vested_points, date, origin_entry_id,
+                       event_code, create_uid, write_uid, create_date, write_date)
+                SELECT partner_id, programme_id, company_id, 'vested', 0, points,
+                       date + interval '1 day', id, event_code, 1, 1, now(), now()
+                  FROM fx_points_entry WHERE kind = 'earned'
+                """
+            )
+            vested = env.cr.rowcount
+            env.cr.execute(
+                """
+                INSERT INTO fx_points_entry (partner_id, programme_id, company_id,
+                       kind, points, vested_points, date, event_code,
+                       create_uid, write_uid, create_date, write_date)
+                SELECT partner_id, programme_id, company_id, 'spent', -100, -100,
+                       now() - interval '10 days', 'reward', 1, 1, now(), now()
+                  FROM (SELECT DISTINCT partner_id, programme_id, company_id
+                          FROM fx_points_entry WHERE kind = 'earned'
+                         ORDER BY partner_id LIMIT 20000) s
+                """
+            )
+            env["ir.config_parameter"].sudo().set_param(
+                "fx_referrals.points_validity_months", "6"
+            )
+        common.analyze(self.args.db, "fx_points_entry")
+        say(f"(4) points expiry, 6 months' validity, {vested:,} vested entries:")
+        for run, day in (("first", 0), ("next day", 1)):
+            now = datetime.now() + timedelta(days=day)
+            seconds, created = common.timed(
+                self.registry,
+                self.uid,
+                lambda env, now=now: len(env["fx.points.entry"]._fx_expire_due(now)),
+            )
+            self.results[f"expiry_{run.replace(' ', '_')}_s"] = {
+                "seconds": round(seconds, 2),
+                "expired_entries": created,
+            }
+            say(
+                f"    {run}: {seconds:.2f} s, {created:,} expired entries "
+                f"(target {TARGETS['expiry_s']} s)"
+            )
+
     def run(self):
         self.create_database()
         try:
             self.measure()
+            self.measure_expiry()
             common.save_results(
                 "referrals-results.json",
                 scale=self.scale,

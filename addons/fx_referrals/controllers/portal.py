@@ -74,6 +74,8 @@ class FxReferralPortal(CustomerPortal):
             ._fx_balances([partner.id])
             .get(partner.id, (0, 0))
         )
+        # the viewer's own points about to expire (their ledger only)
+        expiring, expiry_date = env["fx.points.entry"].sudo()._fx_expiring(partner)
         level, next_level, progress, score = env["fx.referral.level"]._fx_progress(
             partner
         )
@@ -91,6 +93,8 @@ class FxReferralPortal(CustomerPortal):
             "entries": entries,
             "balance": balance,
             "vested": vested,
+            "expiring": expiring,
+            "expiry_date": expiry_date,
             "level": level,
             "next_level": next_level,
             "progress": progress,

@@ -3,6 +3,8 @@ balances and leaderboard totals are derived from them."""
 
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
@@ -363,6 +365,114 @@ class FxPointsEntry(models.Model):
         for row in rows:
             row.update(kind="vested", points=0, date=now)
         return len(self.sudo()._fx_insert(rows))
+
+    @api.model
+    def _fx_validity_months(self):
+        """The setting *Points Expire After* (months; 0: never)."""
+        get = self.env["ir.config_parameter"].sudo().get_param
+        try:
+            return max(0, int(get("fx_referrals.points_validity_months") or 0))
+        except ValueError:
+            return 0
+
+    @api.model
+    def _fx_expiry_rows(self, cutoff, partner_ids=None):
+        """What expires at ``cutoff`` (docs/REFERRALS.md#expiry): per trader
+        and programme, the spendable points of the lots that became spendable
+        before ``cutoff`` and are not spent yet, spending taking the oldest
+        first. A lot is an entry adding spendable points (a vesting, net of
+        its reversal; a positive adjustment; a refused reward's refund); what
+        is left of the vested balance sits in the newest lots. One query:
+        ``[{partner_id, programme_id, company_id, points}]`` (points > 0)."""
+        only = (
+            SQL("AND partner_id = ANY(%s)", list(partner_ids))
+            if partner_ids is not None
+            else SQL()
+        )
+        return self.env.execute_query_dict(
+            SQL(
+                """
+                WITH traders AS (
+                    SELECT DISTINCT partner_id FROM fx_points_entry
+                     WHERE vested_points > 0 AND date < %(cutoff)s %(only)s
+                ), balance AS (
+                    SELECT e.partner_id, sum(e.vested_points) AS vested
+                      FROM fx_points_entry e JOIN traders USING (partner_id)
+                     GROUP BY e.partner_id
+                ), lots AS (
+                    SELECT l.id, l.partner_id, l.programme_id, l.company_id, l.date,
+                           l.vested_points + CASE WHEN l.kind = 'vested' THEN
+                               coalesce((SELECT sum(r.vested_points)
+                                           FROM fx_points_entry r
+                                          WHERE r.origin_entry_id = l.origin_entry_id
+                                            AND r.kind = 'reversed'
+                                            AND r.vested_points < 0), 0)
+                               ELSE 0 END AS value
+                      FROM fx_points_entry l JOIN traders USING (partner_id)
+                     WHERE l.vested_points > 0
+                ), left_in AS (
+                    SELECT lots.*, greatest(0, least(lots.value,
+                               b.vested - coalesce(sum(lots.value) OVER (
+                                   PARTITION BY lots.partner_id
+                                   ORDER BY lots.date DESC, lots.id DESC
+                                   ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                               0))) AS unspent
+                      FROM lots JOIN balance b USING (partner_id)
+                     WHERE lots.value > 0
+                )
+                SELECT partner_id, programme_id, company_id,
+                       sum(unspent)::int4 AS points
+                  FROM left_in
+                 WHERE date < %(cutoff)s
+                 GROUP BY partner_id, programme_id, company_id
+                HAVING sum(unspent) > 0
+                 ORDER BY partner_id, programme_id
+                """,
+                cutoff=cutoff,
+                only=only,
+            )
+        )
+
+    @api.model
+    def _fx_expire_due(self, now=None):
+        """Expire the points spendable for longer than the setting *Points
+        Expire After* allows: one *expired* entry per trader and programme
+        (a debit of the balance and of the spendable balance). Nothing when
+        the setting is 0. Returns the entries created."""
+        months = self._fx_validity_months()
+        if not months:
+            return self.browse()
+        now = now or fields.Datetime.now()
+        cutoff = now - relativedelta(months=months)
+        reason = self.env._(
+            "spendable since before %(date)s: points expire after %(months)s months",
+            date=fields.Date.to_string(cutoff.date()),
+            months=months,
+        )
+        rows = self._fx_expiry_rows(cutoff)
+        for row in rows:
+            row.update(
+                kind="expired",
+                points=-row["points"],
+                vested_points=-row["points"],
+                date=now,
+                event_code="expiry",
+                reason=reason,
+            )
+        return self.sudo()._fx_insert(rows)
+
+    @api.model
+    def _fx_expiring(self, partner, days=30, now=None):
+        """(points, date): what of ``partner``'s points will have expired
+        ``days`` from now if not spent, and that date; (0, None) when
+        nothing (or when points never expire)."""
+        months = self._fx_validity_months()
+        if not months:
+            return 0, None
+        at = (now or fields.Datetime.now()) + timedelta(days=days)
+        rows = self._fx_expiry_rows(at - relativedelta(months=months), [partner.id])
+        points = sum(row["points"] for row in rows)
+        return (points, at.date()) if points else (0, None)
 
     @api.model
     def _fx_reverse_sources(self, res_model, res_ids, reason, vested_too=True):

@@ -759,9 +759,11 @@ class FxReferral(models.Model):
 
     @api.model
     def _cron_fx_referrals(self):
-        """Daily: vest the points whose hold is over, move qualified referrals
-        to rewarded, award the monthly responsible-behaviour points."""
+        """Daily: vest the points whose hold is over, expire the points kept
+        too long, move qualified referrals to rewarded, award the monthly
+        responsible-behaviour points."""
         self.env["fx.points.entry"]._fx_vest_due()
+        self.env["fx.points.entry"]._fx_expire_due()
         referees = self.search(
             [("stage", "in", ("qualified", "funded", "first_trade"))]
         ).referee_id

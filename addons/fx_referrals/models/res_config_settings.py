@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResConfigSettings(models.TransientModel):
@@ -29,3 +30,22 @@ class ResConfigSettings(models.TransientModel):
         default=5,
         help="Closed trades a month needs before the stop-loss points apply.",
     )
+    fx_points_validity_months = fields.Integer(
+        string="Points Expire After (months)",
+        config_parameter="fx_referrals.points_validity_months",
+        default=0,
+        help="Spendable points not spent this many months after they became "
+        "spendable expire (oldest spent first). 0: points never expire.",
+    )
+
+    @api.constrains("fx_points_validity_months")
+    def _check_fx_points_validity(self):
+        for settings in self:
+            if not 0 <= settings.fx_points_validity_months <= 120:
+                raise ValidationError(
+                    self.env._(
+                        "Points Expire After: a number of months from 0 (never) "
+                        "to 120, not %s.",
+                        settings.fx_points_validity_months,
+                    )
+                )

@@ -239,6 +239,90 @@ class TestPointsLedger(ReferralCase):
         with self.assertRaisesRegex(ValidationError, "cannot be an education course"):
             nps.fx_is_education = True
 
+    def ledger(self, partner, kind, points, vested, day, origin=None):
+        [entry] = self.Entry.sudo()._fx_insert(
+            [
+                {
+                    "partner_id": partner.id,
+                    "programme_id": self.programme.id,
+                    "company_id": self.programme.company_id.id,
+                    "kind": kind,
+                    "points": points,
+                    "vested_points": vested,
+                    "date": datetime.fromisoformat(day),
+                    "origin_entry_id": origin.id if origin else None,
+                    "reason": "test",
+                }
+            ]
+        )
+        return entry
+
+    def test_points_expire_oldest_spent_first(self):
+        """docs/REFERRALS.md#expiry, its example: 100 points on 1 January, 50
+        on 1 March, 120 spent on 15 March; six months' validity. Dina's old
+        40 points expire although a newer lot of 80 was reversed after
+        vesting (a reversal takes back its own lot, not the oldest)."""
+        self.ledger(self.bob, "adjusted", 100, 100, "2026-01-01 09:00:00")
+        self.ledger(self.bob, "adjusted", 50, 50, "2026-03-01 09:00:00")
+        self.ledger(self.bob, "spent", -120, -120, "2026-03-15 09:00:00")
+        self.ledger(self.dina, "adjusted", 40, 40, "2026-01-01 09:00:00")
+        earned = self.ledger(self.dina, "earned", 80, 0, "2026-07-20 09:00:00")
+        self.ledger(self.dina, "vested", 0, 80, "2026-08-01 09:00:00", earned)
+        self.ledger(self.dina, "reversed", -80, -80, "2026-08-15 09:00:00", earned)
+        Entry = self.Entry
+        # never expire by default
+        self.assertFalse(Entry._fx_expire_due(datetime(2027, 6, 1)))
+        self.env["ir.config_parameter"].set_param(
+            "fx_referrals.points_validity_months", "6"
+        )
+        # 2 July: the January lot is spent (the balance, 30, is March's)
+        created = Entry._fx_expire_due(datetime(2026, 7, 2))
+        self.assertEqual(
+            [(e.partner_id, e.points) for e in created], [(self.dina, -40)]
+        )
+        self.assertEqual(
+            created.reason,
+            "spendable since before 2026-01-02: points expire after 6 months",
+        )
+        # within 30 days of 5 August, 30 of Bob's points will have expired
+        self.assertEqual(
+            Entry._fx_expiring(self.bob, now=datetime(2026, 8, 5)),
+            (30, date(2026, 9, 4)),
+        )
+        self.assertEqual(
+            Entry._fx_expiring(self.bob, now=datetime(2026, 7, 5)), (0, None)
+        )
+        # 2 September: what is left of March's lot expires, once
+        created = Entry._fx_expire_due(datetime(2026, 9, 2))
+        self.assertRecordValues(
+            created,
+            [
+                {
+                    "partner_id": self.bob.id,
+                    "kind": "expired",
+                    "points": -30,
+                    "vested_points": -30,
+                    "event_code": "expiry",
+                    "date": datetime(2026, 9, 2),
+                }
+            ],
+        )
+        self.assertFalse(Entry._fx_expire_due(datetime(2026, 9, 3)))
+        self.assertEqual(
+            Entry._fx_balances([self.bob.id, self.dina.id]),
+            {self.bob.id: (0, 0), self.dina.id: (0, 0)},
+        )
+        # expiry is not a score: ranks and levels keep what was earned
+        self.assertEqual(self.env["fx.referral.level"]._fx_progress(self.bob)[3], 150)
+
+    def test_points_validity_setting_refuses_bad_values(self):
+        Settings = self.env["res.config.settings"]
+        for bad in (-1, 121):
+            with self.assertRaisesRegex(ValidationError, "from 0 \\(never\\) to 120"):
+                Settings.create({"fx_points_validity_months": bad})
+        Settings.create({"fx_points_validity_months": 12}).execute()
+        self.assertEqual(self.Entry._fx_validity_months(), 12)
+
     def test_levels_promotion_demotion_and_notification(self):
         Level = self.env["fx.referral.level"]
         bronze, silver = Level.create(

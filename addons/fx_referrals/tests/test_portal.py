@@ -2,6 +2,7 @@
 referral link's public route; a browser tour (docs/REFERRALS.md#portal)."""
 
 import json
+from datetime import datetime, timedelta
 
 from odoo.tests import HttpCase, new_test_user, tagged
 
@@ -120,6 +121,32 @@ class TestReferralPortal(HttpCase):
         self.assertNotIn("BOBCODE2", html)
         self.assertNotIn("same_ip", html)
         self.assertIn("/report/barcode/QR/", html)
+
+    def test_page_warns_of_points_about_to_expire(self):
+        """With points expiring after 12 months, Alice's 100 points spendable
+        for 400 days are announced on her page; Bob's page says nothing."""
+        self.env["ir.config_parameter"].set_param(
+            "fx_referrals.points_validity_months", "12"
+        )
+        self.Entry.sudo()._fx_insert(
+            [
+                {
+                    "partner_id": self.alice.id,
+                    "programme_id": self.programme.id,
+                    "company_id": self.programme.company_id.id,
+                    "kind": "adjusted",
+                    "points": 100,
+                    "vested_points": 100,
+                    "date": datetime.now() - timedelta(days=400),
+                    "reason": "Old goodwill",
+                }
+            ]
+        )
+        self.authenticate("pt_alice", "pt_alice_pw")
+        html = self.url_open("/my/referrals").text
+        self.assertRegex(html, r"<strong>100</strong> points expire by\s")
+        self.authenticate("pt_bob", "pt_bob_pw")
+        self.assertNotIn("points expire by", self.url_open("/my/referrals").text)
 
     def test_portal_user_reads_only_own_records_over_rpc(self):
         self.authenticate("pt_alice", "pt_alice_pw")
