@@ -124,10 +124,11 @@ class MailingMailing(models.Model):
             return [("id", "in", [])]
         domain = super()._get_recipients_domain()
         if self.mailing_model_real == "res.partner" and not self.fx_is_transactional:
-            # vulnerable clients get service messages only (docs/COMPLIANCE.md)
-            vulnerable = self.env["res.partner"]._fx_vulnerable_ids()
-            if vulnerable:
-                domain = expression.AND([domain, [("id", "not in", vulnerable)]])
+            # vulnerable clients get service messages only, and no marketing
+            # goes out under an undated loss percentage (docs/COMPLIANCE.md)
+            held = self.env["res.partner"]._fx_marketing_held_ids()
+            if held:
+                domain = expression.AND([domain, [("id", "not in", held)]])
         return domain
 
     def write(self, vals):

@@ -360,12 +360,27 @@ class ResPartner(models.Model):
         return allowed, blocked
 
     @api.model
-    def _fx_vulnerable_ids(self):
-        """Ids of the vulnerable clients (few: an index on the flag)."""
+    def _fx_marketing_held_ids(self):
+        """Ids of the clients no plain marketing mailing may reach
+        (docs/COMPLIANCE.md#plain-mailings): the vulnerable ones, and those
+        under a rule set whose risk warning has no dated loss percentage yet."""
+        self.env["res.partner"].flush_model(["fx_is_vulnerable", "fx_rule_set_id"])
+        self.env["fx.compliance.rule.set"].flush_model(
+            ["loss_pct_date", "risk_warning"]
+        )
         return [
             row[0]
             for row in self.env.execute_query(
-                SQL("SELECT id FROM res_partner WHERE fx_is_vulnerable")
+                SQL(
+                    """
+                    SELECT p.id FROM res_partner p WHERE p.fx_is_vulnerable
+                    UNION
+                    SELECT p.id FROM res_partner p
+                      JOIN fx_compliance_rule_set rs ON rs.id = p.fx_rule_set_id
+                     WHERE rs.loss_pct_date IS NULL
+                       AND coalesce(rs.risk_warning->>'en_US', '') <> ''
+                    """
+                )
             )
         ]
 

@@ -289,6 +289,29 @@ class TestCampaignEnforcement(ComplianceCase):
         service = Mailing.create({**values, "fx_is_transactional": True})
         self.assertEqual(sorted(service._get_recipients()), sorted([ann.id, bob.id]))
 
+    def test_plain_mass_mailings_held_until_the_loss_percentage_is_dated(self):
+        """A plain marketing mailing leaves out the clients of a rule set whose
+        loss percentage is not dated yet, until the compliance officer dates
+        it; service messages still reach them."""
+        ann, bob = self.register("ann", "bob")
+        rule_set = self.esma.copy({"code": "ESMA3", "name": "ESMA ter"})
+        rule_set.write({"loss_pct": 0, "loss_pct_date": False})
+        self.classify(ann, rule_set, "retail")
+        self.classify(bob, self.esma, "retail")
+        values = {
+            "subject": "Newsletter",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": f"[('id', 'in', {[ann.id, bob.id]})]",
+            "body_html": "<p>News</p>",
+        }
+        Mailing = self.env["mailing.mailing"]
+        marketing = Mailing.create(values)
+        self.assertEqual(marketing._get_recipients(), [bob.id])
+        service = Mailing.create({**values, "fx_is_transactional": True})
+        self.assertEqual(sorted(service._get_recipients()), sorted([ann.id, bob.id]))
+        rule_set.write({"loss_pct": 74.0, "loss_pct_date": "2026-11-01"})
+        self.assertEqual(sorted(marketing._get_recipients()), sorted([ann.id, bob.id]))
+
     def test_binary_options_marketing_never_reaches_retail(self):
         ann, bob, cem = self.register("ann", "bob", "cem")
         self.classify(ann, self.fca, "retail")

@@ -22,6 +22,8 @@ ENTRY_KINDS = [
 # reversals and manual adjustments; spending never lowers a rank)
 SCORE_KINDS = ("earned", "reversed", "adjusted")
 ALL_TIME = "all"
+# the cutoff of the last points expiry run (docs/REFERRALS.md#expiry)
+EXPIRED_UNTIL = "fx_referrals.points_expired_until"
 
 
 class FxPointsEntry(models.Model):
@@ -218,10 +220,10 @@ class FxPointsEntry(models.Model):
         ]
         self._fx_add_totals(ids)
         self.invalidate_model()
-        if ids:
-            self.env["fx.referral.level"]._fx_update_levels(
-                sorted({row["partner_id"] for row in rows})
-            )
+        # levels follow the score: vesting, spending and expiry leave it
+        scored = {row["partner_id"] for row in rows if row["kind"] in SCORE_KINDS}
+        if ids and scored:
+            self.env["fx.referral.level"]._fx_update_levels(sorted(scored))
         return self.browse(ids)
 
     @api.model
@@ -376,19 +378,22 @@ class FxPointsEntry(models.Model):
             return 0
 
     @api.model
-    def _fx_expiry_rows(self, cutoff, partner_ids=None):
+    def _fx_expiry_rows(self, cutoff, partner_ids=None, since=None):
         """What expires at ``cutoff`` (docs/REFERRALS.md#expiry): per trader
         and programme, the spendable points of the lots that became spendable
         before ``cutoff`` and are not spent yet, spending taking the oldest
         first. A lot is an entry adding spendable points (a vesting, net of
         its reversal; a positive adjustment; a refused reward's refund); what
-        is left of the vested balance sits in the newest lots. One query:
-        ``[{partner_id, programme_id, company_id, points}]`` (points > 0)."""
-        only = (
-            SQL("AND partner_id = ANY(%s)", list(partner_ids))
-            if partner_ids is not None
-            else SQL()
-        )
+        is left of the vested balance sits in the newest lots. With
+        ``since``, only the traders with a lot dated from ``since`` (the
+        previous run's cutoff: the others have nothing left to expire). One
+        query: ``[{partner_id, programme_id, company_id, points}]`` (points >
+        0)."""
+        only = SQL()
+        if partner_ids is not None:
+            only = SQL("AND partner_id = ANY(%s)", list(partner_ids))
+        if since:
+            only = SQL("%s AND date >= %s", only, since)
         return self.env.execute_query_dict(
             SQL(
                 """
@@ -444,12 +449,19 @@ class FxPointsEntry(models.Model):
             return self.browse()
         now = now or fields.Datetime.now()
         cutoff = now - relativedelta(months=months)
+        # lots are dated when they add points (now): what the previous run
+        # left can only change for the lots that crossed the cutoff since
+        icp = self.env["ir.config_parameter"].sudo()
+        since = fields.Datetime.to_datetime(icp.get_param(EXPIRED_UNTIL) or None)
+        if since and since >= cutoff:
+            return self.browse()
         reason = self.env._(
             "spendable since before %(date)s: points expire after %(months)s months",
             date=fields.Date.to_string(cutoff.date()),
             months=months,
         )
-        rows = self._fx_expiry_rows(cutoff)
+        rows = self._fx_expiry_rows(cutoff, since=since)
+        icp.set_param(EXPIRED_UNTIL, fields.Datetime.to_string(cutoff))
         for row in rows:
             row.update(
                 kind="expired",
