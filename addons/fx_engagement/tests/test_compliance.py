@@ -53,6 +53,20 @@ class ComplianceCase(CampaignCase):
         )
         return partner
 
+    def newsletters(self, partners):
+        """A plain marketing mass mailing to ``partners`` and the same as a
+        service message."""
+        values = {
+            "subject": "Newsletter",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": f"[('id', 'in', {partners.ids})]",
+            "body_html": "<p>News</p>",
+        }
+        Mailing = self.env["mailing.mailing"]
+        return Mailing.create(values), Mailing.create(
+            {**values, "fx_is_transactional": True}
+        )
+
     def audit(self, **domain):
         return self.Audit.search(
             [(key, "=", value) for key, value in domain.items()], order="id"
@@ -278,15 +292,8 @@ class TestCampaignEnforcement(ComplianceCase):
     def test_vulnerable_clients_left_out_of_plain_mass_mailings(self):
         ann, bob = self.register("ann", "bob")
         ann.write({"fx_is_vulnerable": True, "fx_vulnerable_reason": "Debts"})
-        values = {
-            "subject": "Newsletter",
-            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "mailing_domain": f"[('id', 'in', {[ann.id, bob.id]})]",
-            "body_html": "<p>News</p>",
-        }
-        Mailing = self.env["mailing.mailing"]
-        self.assertEqual(Mailing.create(values)._get_recipients(), [bob.id])
-        service = Mailing.create({**values, "fx_is_transactional": True})
+        marketing, service = self.newsletters(ann | bob)
+        self.assertEqual(marketing._get_recipients(), [bob.id])
         self.assertEqual(sorted(service._get_recipients()), sorted([ann.id, bob.id]))
 
     def test_plain_mass_mailings_held_until_the_loss_percentage_is_dated(self):
@@ -298,16 +305,8 @@ class TestCampaignEnforcement(ComplianceCase):
         rule_set.write({"loss_pct": 0, "loss_pct_date": False})
         self.classify(ann, rule_set, "retail")
         self.classify(bob, self.esma, "retail")
-        values = {
-            "subject": "Newsletter",
-            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "mailing_domain": f"[('id', 'in', {[ann.id, bob.id]})]",
-            "body_html": "<p>News</p>",
-        }
-        Mailing = self.env["mailing.mailing"]
-        marketing = Mailing.create(values)
+        marketing, service = self.newsletters(ann | bob)
         self.assertEqual(marketing._get_recipients(), [bob.id])
-        service = Mailing.create({**values, "fx_is_transactional": True})
         self.assertEqual(sorted(service._get_recipients()), sorted([ann.id, bob.id]))
         rule_set.write({"loss_pct": 74.0, "loss_pct_date": "2026-11-01"})
         self.assertEqual(sorted(marketing._get_recipients()), sorted([ann.id, bob.id]))
