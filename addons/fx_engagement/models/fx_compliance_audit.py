@@ -330,6 +330,7 @@ class FxCampaign(models.Model):
     _inherit = "fx.campaign"
 
     def unlink(self):
+        self.check_access("unlink")  # before the trail is touched
         self.env["fx.compliance.audit"].sudo()._fx_detach(self)
         return super().unlink()
 
@@ -338,6 +339,7 @@ class FxCampaignStep(models.Model):
     _inherit = "fx.campaign.step"
 
     def unlink(self):
+        self.check_access("unlink")  # before the trail is touched
         self.env["fx.compliance.audit"].sudo()._fx_detach(self)
         return super().unlink()
 
@@ -346,6 +348,7 @@ class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
 
     def unlink(self):
+        self.check_access("unlink")  # before the trail is touched
         self.env["fx.compliance.audit"].sudo()._fx_detach(self)
         return super().unlink()
 
@@ -354,5 +357,6 @@ class ResUsers(models.Model):
     _inherit = "res.users"
 
     def unlink(self):
+        self.check_access("unlink")  # before the trail is touched
         self.env["fx.compliance.audit"].sudo()._fx_detach(self)
         return super().unlink()

@@ -851,6 +851,19 @@ class TestPreviewAndTrail(ComplianceCase):
                 },
             ],
         )
+        # who may not delete the campaign leaves the trail as it is
+        seller = new_test_user(
+            self.env, login="trail_seller", groups="fx_engagement.group_fx_user"
+        )
+        # (no savepoint: what the refused call wrote would stay)
+        try:
+            campaign.with_user(seller).unlink()
+        except AccessError:
+            pass
+        else:
+            self.fail("a salesperson deleted a campaign")
+        entries.invalidate_recordset()
+        self.assertEqual(entries.campaign_id, campaign)
         # the campaign deleted: the entries stay, without campaign and step
         campaign_ref = f"fx.campaign.step,{second.id}"
         campaign.unlink()
